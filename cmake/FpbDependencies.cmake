@@ -1,0 +1,17 @@
+# All third-party dependencies come from Debian 12 packages (packaging/install-deps.sh).
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+pkg_check_modules(LIBUSB REQUIRED IMPORTED_TARGET libusb-1.0)
+find_package(Boost 1.74 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(PNG REQUIRED)
+find_package(TIFF REQUIRED)
+pkg_check_modules(UMOCKDEV IMPORTED_TARGET umockdev-1.0)
+pkg_check_modules(SODIUM IMPORTED_TARGET libsodium)
+find_program(UMOCKDEV_WRAPPER umockdev-wrapper)
+find_library(UMOCKDEV_PRELOAD_LIB NAMES libumockdev-preload.so.0
+             PATHS /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib)

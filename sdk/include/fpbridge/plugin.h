@@ -20,6 +20,8 @@ struct HostInfo {
     std::uint32_t size;
     SdkVersion sdk;            ///< the SDK version the host was built with
     const char* hostName;      ///< e.g. "fpb-host 0.1.0"
+    const char* manifestJson;  ///< the plugin's own manifest as the host read it (USB ids, minimum firmware)
+    const char* pluginDir;     ///< the folder the plugin was loaded from (UTF-8)
 };
 
 struct PluginInfo {

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "audit_log.h"
+
+namespace fpb::host {
+
+namespace {
+const std::vector<Database::Migration> kAuditMigrations = {
+    {1, R"sql(
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  address TEXT NOT NULL DEFAULT '',
+  action TEXT NOT NULL,
+  subject TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql"},
+};
+} // namespace
+
+AuditLog::AuditLog(Database& db) : db_(db) { db_.migrate("audit", kAuditMigrations); }
+
+void AuditLog::record(const std::string& actor, const std::string& address, const std::string& action,
+                      const std::string& subject, const std::string& detail) {
+    std::lock_guard lock(db_.mutex());
+    Statement insert(db_.handle(),
+                     "INSERT INTO audit_log(at, actor, address, action, subject, detail) VALUES(?, ?, ?, ?, ?, ?)");
+    insert.bind(1, utcNowIso8601()).bind(2, actor).bind(3, address).bind(4, action).bind(5, subject).bind(6, detail).run();
+}
+
+std::vector<AuditEntry> AuditLog::recent(int limit) {
+    std::lock_guard lock(db_.mutex());
+    Statement q(db_.handle(),
+                "SELECT id, at, actor, address, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT ?");
+    q.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<AuditEntry> out;
+    while (q.step()) out.push_back({q.integer(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)});
+    return out;
+}
+
+} // namespace fpb::host

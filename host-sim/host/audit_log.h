@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "database.h"
+
+namespace fpb::host {
+
+struct AuditEntry {
+    std::int64_t id = 0;
+    std::string at;
+    std::string actor;   ///< operator name, "plugin:<id>", or "system"
+    std::string address; ///< client IP address when known
+    std::string action;  ///< e.g. "user.added", "fingerprint.enrolled", "login.failed"
+    std::string subject;
+    std::string detail;
+};
+
+/// Append-only audit trail in the user-record database: triggers refuse UPDATE and DELETE.
+/// Never write templates or passwords into it.
+class AuditLog {
+public:
+    explicit AuditLog(Database& db);
+    void record(const std::string& actor, const std::string& address, const std::string& action,
+                const std::string& subject, const std::string& detail);
+    std::vector<AuditEntry> recent(int limit = 200);
+
+private:
+    Database& db_;
+};
+
+} // namespace fpb::host

@@ -8,4 +8,5 @@
 #include "plugin.h"
 #include "prompts.h"
 #include "ref_counted.h"
+#include "ref_counted_object.h"
 #include "version.h"

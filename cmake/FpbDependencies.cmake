@@ -15,3 +15,6 @@ pkg_check_modules(SODIUM IMPORTED_TARGET libsodium)
 find_program(UMOCKDEV_WRAPPER umockdev-wrapper)
 find_library(UMOCKDEV_PRELOAD_LIB NAMES libumockdev-preload.so.0
              PATHS /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib)
+if(FPB_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()

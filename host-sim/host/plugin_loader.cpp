@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#define BOOST_DLL_USE_STD_FS
 #include "plugin_loader.h"
 
 #include <spdlog/spdlog.h>

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "host_context.h"
+
+namespace fpb::host {
+
+class ReaderDirectory;
+class CollectService;
+
+/// Hooks for the emulated world, present only when fpb-host runs with emulated readers.
+struct EmulationControls {
+    /// JSON array describing the emulated readers and what can be done with them.
+    std::function<std::string()> describe;
+    /// Performs an action ("press", "unplug", "plug") on reader `index` with JSON parameters;
+    /// returns an error message, or "" on success.
+    std::function<std::string(int index, const std::string& action, const std::string& paramsJson)> act;
+};
+
+/// The operator's browser UI and its JSON API, served by an embedded HTTP server.
+class WebServer {
+public:
+    WebServer(HostContext& context, ReaderDirectory& readers, CollectService& collect);
+    ~WebServer();
+    void setEmulation(EmulationControls controls);
+    /// Binds and serves on a background thread; throws std::runtime_error when the port is taken.
+    int start(const std::string& bindAddress, int port);
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace fpb::host

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// An implementation of plugin/docs/reader-protocol.md written from the document, independently
+// of the driver's code, so that a misreading on one side shows up as a failing test.
+#include "reader_model.h"
+
+#include <linux/ioctl.h>
+#include <linux/usbdevice_fs.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace fpb::emulation {
+
+namespace {
+
+constexpr std::uint8_t kEpCommands = 0x01;
+constexpr std::uint8_t kEpResponses = 0x82;
+constexpr std::uint8_t kEpEvents = 0x83;
+constexpr std::size_t kChunk = 65532;
+
+std::uint32_t crc(const std::uint8_t* p, std::size_t n) {
+    std::uint32_t c = 0xFFFFFFFFu;
+    for (std::size_t i = 0; i < n; ++i) {
+        c ^= p[i];
+        for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return ~c;
+}
+
+void put16(std::vector<std::uint8_t>& v, std::size_t at, std::uint32_t x) {
+    v[at] = static_cast<std::uint8_t>(x);
+    v[at + 1] = static_cast<std::uint8_t>(x >> 8);
+}
+void put32(std::vector<std::uint8_t>& v, std::size_t at, std::uint32_t x) {
+    for (int i = 0; i < 4; ++i) v[at + i] = static_cast<std::uint8_t>(x >> (8 * i));
+}
+std::uint32_t get32(const std::uint8_t* p) { return p[0] | (p[1] << 8) | (p[2] << 16) | (std::uint32_t(p[3]) << 24); }
+
+} // namespace
+
+ReaderModel::ReaderModel(ReaderConfig config, std::shared_ptr<FingerSource> source)
+    : config_(std::move(config)), source_(std::move(source)), sensor_(config_.sensorWidth, config_.sensorHeight,
+                                                                        config_.resolutionDpi, 255) {}
+
+ReaderModel::~ReaderModel() {
+    auto drop = [](std::vector<Urb>& v) {
+        for (auto& u : v) {
+            umockdev_ioctl_data_unref(u.buffer);
+            umockdev_ioctl_data_unref(u.urb);
+        }
+        v.clear();
+    };
+    drop(inFlight_);
+}
+
+void ReaderModel::respond(std::uint8_t code, std::uint16_t sequence, std::uint16_t status,
+                          std::vector<std::uint8_t> payload) {
+    std::vector<std::uint8_t> frame(12 + payload.size() + 4);
+    frame[0] = 0x46;
+    frame[1] = 0x42;
+    frame[2] = 1;
+    frame[3] = code;
+    put16(frame, 4, sequence);
+    put16(frame, 6, status);
+    put32(frame, 8, static_cast<std::uint32_t>(payload.size()));
+    std::copy(payload.begin(), payload.end(), frame.begin() + 12);
+    put32(frame, 12 + payload.size(), crc(frame.data(), 12 + payload.size()));
+    if (faults_.corruptNextCrc) {
+        faults_.corruptNextCrc = false;
+        frame.back() ^= 0x5A;
+    } else if (faults_.truncateNextFrame) {
+        faults_.truncateNextFrame = false;
+        frame.resize(12 + payload.size() / 2);
+    } else if (faults_.oversizeNextFrame) {
+        faults_.oversizeNextFrame = false;
+        put32(frame, 8, 0x00F00000u);  // 15 MiB: over the protocol's limit
+        frame.resize(std::min<std::size_t>(frame.size(), 64));
+    }
+    responses_.insert(responses_.end(), frame.begin(), frame.end());
+    responsesReadyAt_ = Clock::now() + std::chrono::milliseconds(faults_.responseDelayMs);
+}
+
+void ReaderModel::handleCommand(const std::uint8_t* p, std::size_t n) {
+    if (n < 16 || p[0] != 0x46 || p[1] != 0x42) return;  // not a frame: a real device ignores it
+    std::uint16_t seq = static_cast<std::uint16_t>(p[4] | (p[5] << 8));
+    std::uint8_t code = p[3];
+    std::uint32_t length = get32(p + 8);
+    if (p[2] != 1) return respond(code | 0x80, seq, 8, {});
+    if (length > 64 || 12 + length + 4 > n) return respond(code | 0x80, seq, 2, {});
+    if (crc(p, 12 + length) != get32(p + 12 + length)) return respond(code | 0x80, seq, 1, {});
+    const std::uint8_t* payload = p + 12;
+    switch (code) {
+        case 0x01: {  // GET_INFO
+            std::vector<std::uint8_t> info(80, 0);
+            std::memcpy(info.data(), config_.model.data(), std::min<std::size_t>(31, config_.model.size()));
+            std::memcpy(info.data() + 32, config_.serial.data(), std::min<std::size_t>(31, config_.serial.size()));
+            info[64] = static_cast<std::uint8_t>(config_.firmwareMajor);
+            info[65] = static_cast<std::uint8_t>(config_.firmwareMinor);
+            info[66] = static_cast<std::uint8_t>(config_.firmwarePatch);
+            put16(info, 68, static_cast<std::uint32_t>(config_.sensorWidth));
+            put16(info, 70, static_cast<std::uint32_t>(config_.sensorHeight));
+            put16(info, 72, static_cast<std::uint32_t>(config_.resolutionDpi));
+            put16(info, 74, 8);
+            put32(info, 76, 7);
+            return respond(0x81, seq, 0, std::move(info));
+        }
+        case 0x02:
+            return respond(0x82, seq, 0, {static_cast<std::uint8_t>(fingerOn_ ? 1 : 0)});
+        case 0x03: {  // CAPTURE
+            if (!fingerOn_) return respond(0x83, seq, 5, std::vector<std::uint8_t>(16, 0));
+            std::vector<std::uint8_t> header(16, 0);
+            std::uint32_t total = static_cast<std::uint32_t>(sensor_.pixels.size());
+            put16(header, 0, static_cast<std::uint32_t>(sensor_.width));
+            put16(header, 2, static_cast<std::uint32_t>(sensor_.height));
+            put16(header, 4, static_cast<std::uint32_t>(config_.resolutionDpi));
+            put32(header, 8, total);
+            put32(header, 12, crc(sensor_.pixels.data(), total));
+            respond(0x83, seq, 0, std::move(header));
+            for (std::uint32_t offset = 0; offset < total; offset += kChunk) {
+                std::uint32_t size = std::min<std::uint32_t>(kChunk, total - offset);
+                std::vector<std::uint8_t> chunk(4 + size);
+                put32(chunk, 0, offset);
+                std::memcpy(chunk.data() + 4, sensor_.pixels.data() + offset, size);
+                respond(0x90, seq, 0, std::move(chunk));
+            }
+            return;
+        }
+        case 0x04:
+            if (length != 2) return respond(0x84, seq, 2, {});
+            return respond(0x84, seq, 0, {});
+        case 0x05:
+            if (length != 2) return respond(0x85, seq, 2, {});
+            ++beeps_;
+            // The tone tells the person to lift: they do, shortly.
+            if (fingerOn_) {
+                auto soon = Clock::now() + std::chrono::milliseconds(250);
+                if (!fingerUpAt_ || *fingerUpAt_ > soon) fingerUpAt_ = soon;
+            }
+            (void)payload;
+            return respond(0x85, seq, 0, {});
+        case 0x06:
+            responses_.clear();
+            return respond(0x86, seq, 0, {});
+        case 0x07:
+            responses_.clear();
+            return respond(0x87, seq, 0, {});
+        default:
+            return respond(code | 0x80, seq, 3, {});
+    }
+}
+
+void ReaderModel::pushEvent(std::uint8_t type) {
+    std::array<std::uint8_t, 8> e{0x46, 0x45, type, eventCounter_++, 0, 0, 0, 0};
+    auto ms = static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start_).count());
+    for (int i = 0; i < 4; ++i) e[4 + i] = static_cast<std::uint8_t>(ms >> (8 * i));
+    events_.push_back(e);
+}
+
+void ReaderModel::setFingerLocked(bool on, const GreyImage* image) {
+    if (on) {
+        if (image != nullptr) sensor_ = *image;
+        if (!fingerOn_) pushEvent(1);
+        fingerOn_ = true;
+    } else {
+        if (fingerOn_) pushEvent(2);
+        fingerOn_ = false;
+        fingerUpAt_.reset();
+        listeningSince_.reset();
+    }
+}
+
+void ReaderModel::playPresses() {
+    auto now = Clock::now();
+    if (fingerOn_ && fingerUpAt_ && now >= *fingerUpAt_) setFingerLocked(false, nullptr);
+    if (fingerOn_ || presses_.empty()) return;
+    // The person presses once the host is listening for a finger (the prompt is out).
+    if (pendingInterrupt_.empty()) {
+        listeningSince_.reset();
+        return;
+    }
+    if (!listeningSince_) listeningSince_ = now;
+    Press& press = presses_.front();
+    if (now - *listeningSince_ < std::chrono::milliseconds(press.delayMs)) return;
+    GreyImage image = press.image;
+    if (image.empty() && source_) {
+        try {
+            image = source_->nextImage(config_.sensorWidth, config_.sensorHeight, config_.resolutionDpi);
+        } catch (const std::exception& e) {
+            // A broken finger source must not take the emulated USB bus down with it.
+            std::fprintf(stderr, "emulated reader: finger source failed: %s\n", e.what());
+        }
+    }
+    if (image.empty()) image = GreyImage(config_.sensorWidth, config_.sensorHeight, config_.resolutionDpi, 128);
+    image = fitToSensor(image, config_.sensorWidth, config_.sensorHeight, config_.resolutionDpi);
+    setFingerLocked(true, &image);
+    fingerUpAt_ = now + std::chrono::milliseconds(press.holdMs);
+    presses_.pop_front();
+}
+
+void ReaderModel::complete(Urb u, int status, int actualLength) {
+    auto* urb = reinterpret_cast<usbdevfs_urb*>(u.urb->data);
+    urb->status = status;
+    urb->actual_length = actualLength;
+    completed_.push_back(u);
+}
+
+void ReaderModel::progress() {
+    playPresses();
+    if (!pendingBulkIn_.empty() && faults_.stallNextIn) {
+        faults_.stallNextIn = false;
+        Urb u = pendingBulkIn_.front();
+        pendingBulkIn_.erase(pendingBulkIn_.begin());
+        complete(u, -EPIPE, 0);
+    }
+    while (!pendingBulkIn_.empty() && !responses_.empty() && Clock::now() >= responsesReadyAt_) {
+        Urb u = pendingBulkIn_.front();
+        pendingBulkIn_.erase(pendingBulkIn_.begin());
+        std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(u.buffer->data_len), responses_.size());
+        bool unplugAfter = false;
+        if (faults_.unplugAfterResponseBytes >= 0) {
+            if (static_cast<long>(n) >= faults_.unplugAfterResponseBytes) {
+                n = static_cast<std::size_t>(faults_.unplugAfterResponseBytes);
+                unplugAfter = true;
+            } else {
+                faults_.unplugAfterResponseBytes -= static_cast<long>(n);
+            }
+        }
+        std::copy(responses_.begin(), responses_.begin() + static_cast<std::ptrdiff_t>(n), u.buffer->data);
+        responses_.erase(responses_.begin(), responses_.begin() + static_cast<std::ptrdiff_t>(n));
+        if (unplugAfter) {
+            faults_.unplugAfterResponseBytes = -1;
+            pendingBulkIn_.insert(pendingBulkIn_.begin(), u);
+            unplugNow();
+            return;
+        }
+        complete(u, 0, static_cast<int>(n));
+    }
+    while (!pendingInterrupt_.empty() && !events_.empty()) {
+        Urb u = pendingInterrupt_.front();
+        pendingInterrupt_.erase(pendingInterrupt_.begin());
+        std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(u.buffer->data_len), 8);
+        std::memcpy(u.buffer->data, events_.front().data(), n);
+        events_.pop_front();
+        complete(u, 0, static_cast<int>(n));
+    }
+}
+
+void ReaderModel::unplugNow() {
+    // Like the kernel on disconnect: everything in flight ends with ESHUTDOWN.
+    unplugged_ = true;
+    wantsRemoval_ = true;
+    for (auto& u : pendingBulkIn_) complete(u, -ESHUTDOWN, 0);
+    for (auto& u : pendingInterrupt_) complete(u, -ESHUTDOWN, 0);
+    pendingBulkIn_.clear();
+    pendingInterrupt_.clear();
+    responses_.clear();
+    events_.clear();
+}
+
+gboolean ReaderModel::handleIoctl(UMockdevIoctlClient* client) {
+    std::lock_guard lock(mutex_);
+    gulong request = umockdev_ioctl_client_get_request(client);
+    UMockdevIoctlData* arg = umockdev_ioctl_client_get_arg(client);
+
+    switch (request) {
+        case USBDEVFS_GET_CAPABILITIES: {
+            UMockdevIoctlData* d = umockdev_ioctl_data_resolve(arg, 0, sizeof(guint32), nullptr);
+            *reinterpret_cast<guint32*>(d->data) = USBDEVFS_CAP_BULK_SCATTER_GATHER | USBDEVFS_CAP_BULK_CONTINUATION |
+                                                   USBDEVFS_CAP_NO_PACKET_SIZE_LIM | USBDEVFS_CAP_REAP_AFTER_DISCONNECT |
+                                                   USBDEVFS_CAP_ZERO_PACKET;
+            umockdev_ioctl_data_unref(d);
+            umockdev_ioctl_client_complete(client, 0, 0);
+            return TRUE;
+        }
+        case USBDEVFS_CLAIMINTERFACE:
+            if (unplugged_) return umockdev_ioctl_client_complete(client, -1, ENODEV), TRUE;
+            if (faults_.claimedElsewhere) return umockdev_ioctl_client_complete(client, -1, EBUSY), TRUE;
+            umockdev_ioctl_client_complete(client, 0, 0);
+            return TRUE;
+        case USBDEVFS_RELEASEINTERFACE:
+        case USBDEVFS_CLEAR_HALT:
+        case USBDEVFS_RESET:
+        case USBDEVFS_RESETEP:
+        case USBDEVFS_SETINTERFACE:
+            if (unplugged_) return umockdev_ioctl_client_complete(client, -1, ENODEV), TRUE;
+            umockdev_ioctl_client_complete(client, 0, 0);
+            return TRUE;
+        case USBDEVFS_SUBMITURB: {
+            if (unplugged_) return umockdev_ioctl_client_complete(client, -1, ENODEV), TRUE;
+            UMockdevIoctlData* urbData = umockdev_ioctl_data_resolve(arg, 0, sizeof(usbdevfs_urb), nullptr);
+            auto* urb = reinterpret_cast<usbdevfs_urb*>(urbData->data);
+            UMockdevIoctlData* buffer = umockdev_ioctl_data_resolve(urbData, G_STRUCT_OFFSET(usbdevfs_urb, buffer),
+                                                                    static_cast<gsize>(urb->buffer_length), nullptr);
+            Urb u{urbData, buffer};
+            inFlight_.push_back(u);
+            if (urb->type == USBDEVFS_URB_TYPE_BULK && urb->endpoint == kEpCommands) {
+                handleCommand(buffer->data, static_cast<std::size_t>(urb->buffer_length));
+                complete(u, 0, urb->buffer_length);
+            } else if (urb->type == USBDEVFS_URB_TYPE_BULK && urb->endpoint == kEpResponses) {
+                pendingBulkIn_.push_back(u);
+            } else if (urb->type == USBDEVFS_URB_TYPE_INTERRUPT && urb->endpoint == kEpEvents) {
+                pendingInterrupt_.push_back(u);
+            } else {
+                complete(u, -EPIPE, 0);  // nothing else exists on this device: stall
+            }
+            progress();
+            umockdev_ioctl_client_complete(client, 0, 0);
+            return TRUE;
+        }
+        case USBDEVFS_REAPURB:
+        case USBDEVFS_REAPURBNDELAY: {
+            progress();
+            if (completed_.empty()) {
+                umockdev_ioctl_client_complete(client, -1, unplugged_ ? ENODEV : EAGAIN);
+                return TRUE;
+            }
+            Urb u = completed_.front();
+            completed_.pop_front();
+            inFlight_.erase(std::remove_if(inFlight_.begin(), inFlight_.end(), [&](const Urb& x) { return x.urb == u.urb; }),
+                            inFlight_.end());
+            UMockdevIoctlData* ptr = umockdev_ioctl_data_resolve(arg, 0, sizeof(gpointer), nullptr);
+            umockdev_ioctl_data_set_ptr(ptr, 0, u.urb);
+            umockdev_ioctl_data_unref(ptr);
+            umockdev_ioctl_data_unref(u.buffer);
+            umockdev_ioctl_data_unref(u.urb);
+            umockdev_ioctl_client_complete(client, 0, 0);
+            return TRUE;
+        }
+        case USBDEVFS_DISCARDURB: {
+            gulong address = reinterpret_cast<gulong>(*reinterpret_cast<void**>(arg->data));
+            auto matches = [&](const Urb& x) { return x.urb->client_addr == address; };
+            auto take = [&](std::vector<Urb>& list) {
+                auto it = std::find_if(list.begin(), list.end(), matches);
+                if (it == list.end()) return false;
+                Urb u = *it;
+                list.erase(it);
+                complete(u, -ENOENT, 0);
+                return true;
+            };
+            if (take(pendingBulkIn_) || take(pendingInterrupt_)) umockdev_ioctl_client_complete(client, 0, 0);
+            else umockdev_ioctl_client_complete(client, -1, EINVAL);
+            return TRUE;
+        }
+        default:
+            return FALSE;
+    }
+}
+
+void ReaderModel::unplug() {
+    std::lock_guard lock(mutex_);
+    unplugNow();
+    wantsRemoval_ = false;  // the caller removes the device node itself
+}
+
+void ReaderModel::replugged() {
+    std::lock_guard lock(mutex_);
+    unplugged_ = false;
+    wantsRemoval_ = false;
+    fingerOn_ = false;
+    fingerUpAt_.reset();
+    listeningSince_.reset();
+    responses_.clear();
+    events_.clear();
+    completed_.clear();
+    for (auto& u : inFlight_) {
+        umockdev_ioctl_data_unref(u.buffer);
+        umockdev_ioctl_data_unref(u.urb);
+    }
+    inFlight_.clear();
+}
+
+void ReaderModel::fingerDown(const GreyImage& image) {
+    std::lock_guard lock(mutex_);
+    GreyImage fitted = fitToSensor(image, config_.sensorWidth, config_.sensorHeight, config_.resolutionDpi);
+    setFingerLocked(true, &fitted);
+    fingerUpAt_.reset();
+}
+
+void ReaderModel::fingerUp() {
+    std::lock_guard lock(mutex_);
+    setFingerLocked(false, nullptr);
+}
+
+void ReaderModel::queuePress(Press press) {
+    std::lock_guard lock(mutex_);
+    presses_.push_back(std::move(press));
+}
+
+std::size_t ReaderModel::queuedPresses() {
+    std::lock_guard lock(mutex_);
+    return presses_.size() + (fingerOn_ ? 1 : 0);
+}
+
+int ReaderModel::beeps() {
+    std::lock_guard lock(mutex_);
+    return beeps_;
+}
+
+void ReaderModel::setFaults(const Faults& faults) {
+    std::lock_guard lock(mutex_);
+    faults_ = faults;
+}
+
+void ReaderModel::setSource(std::shared_ptr<FingerSource> source) {
+    std::lock_guard lock(mutex_);
+    source_ = std::move(source);
+}
+
+bool ReaderModel::wantsRemoval() {
+    std::lock_guard lock(mutex_);
+    bool w = wantsRemoval_;
+    wantsRemoval_ = false;
+    return w;
+}
+
+void ReaderModel::queueRawResponse(std::size_t bytes) {
+    std::lock_guard lock(mutex_);
+    responses_.insert(responses_.end(), bytes, 0xA5);
+    responsesReadyAt_ = Clock::now();
+}
+
+} // namespace fpb::emulation

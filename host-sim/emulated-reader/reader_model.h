@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The emulated reader's behaviour at the usbfs level: URBs in, protocol frames out.
+#pragma once
+
+#include <umockdev.h>
+
+#include <array>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "emulated_reader.h"
+
+namespace fpb::emulation {
+
+class ReaderModel {
+public:
+    ReaderModel(ReaderConfig config, std::shared_ptr<FingerSource> source);
+    ~ReaderModel();
+
+    /// umockdev's worker thread: one usbfs ioctl from libusb.
+    gboolean handleIoctl(UMockdevIoctlClient* client);
+
+    void fingerDown(const GreyImage& image);
+    void fingerUp();
+    void queuePress(Press press);
+    std::size_t queuedPresses();
+    int beeps();
+    void setFaults(const Faults& faults);
+    void setSource(std::shared_ptr<FingerSource> source);
+    /// Electrical unplug: in-flight transfers end with ESHUTDOWN, later calls with ENODEV.
+    void unplug();
+    /// Plugged in again: a fresh device state (the finger is off, nothing queued).
+    void replugged();
+    /// Set when a fault unplugged the reader: the bed then removes the device node.
+    bool wantsRemoval();
+    void queueRawResponse(std::size_t bytes);
+    const ReaderConfig& config() const { return config_; }
+
+private:
+    using Clock = std::chrono::steady_clock;
+    struct Urb {
+        UMockdevIoctlData* urb;
+        UMockdevIoctlData* buffer;
+    };
+
+    void handleCommand(const std::uint8_t* data, std::size_t size);
+    void respond(std::uint8_t code, std::uint16_t sequence, std::uint16_t status, std::vector<std::uint8_t> payload);
+    void pushEvent(std::uint8_t type);
+    void progress();
+    void complete(Urb urb, int status, int actualLength);
+    void playPresses();
+    void setFingerLocked(bool on, const GreyImage* image);
+    void unplugNow();
+
+    std::mutex mutex_;
+    ReaderConfig config_;
+    std::shared_ptr<FingerSource> source_;
+    Faults faults_;
+    bool unplugged_ = false;
+    bool wantsRemoval_ = false;
+    bool fingerOn_ = false;
+    GreyImage sensor_;
+    std::deque<std::uint8_t> responses_;
+    Clock::time_point responsesReadyAt_{};
+    std::deque<std::array<std::uint8_t, 8>> events_;
+    std::uint8_t eventCounter_ = 0;
+    std::vector<Urb> pendingBulkIn_;
+    std::vector<Urb> pendingInterrupt_;
+    std::vector<Urb> inFlight_;   // every submitted URB not yet reaped (for DISCARDURB)
+    std::deque<Urb> completed_;
+    std::deque<Press> presses_;
+    std::optional<Clock::time_point> listeningSince_;
+    std::optional<Clock::time_point> fingerUpAt_;
+    int beeps_ = 0;
+    Clock::time_point start_ = Clock::now();
+};
+
+} // namespace fpb::emulation

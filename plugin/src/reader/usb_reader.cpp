@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "reader/usb_reader.h"
+
+#include <fpbridge/error.h>
+
+#include <cstdio>
+#include <cstring>
+
+namespace fpb::reader {
+
+namespace {
+constexpr std::size_t kInTransferSize = 256 * 1024;
+}
+
+std::string readerId(libusb_device* device) {
+    char id[32];
+    std::snprintf(id, sizeof id, "usb:%03u:%03u", libusb_get_bus_number(device), libusb_get_device_address(device));
+    return id;
+}
+
+UsbReader::UsbReader(libusb_device* device, ReaderTimeouts timeouts)
+    : id_(readerId(device)), timeouts_(timeouts), inBuffer_(kInTransferSize) {
+    int rc = libusb_open(device, &handle_);
+    if (rc == LIBUSB_ERROR_ACCESS)
+        throw ReaderError(kErrorNoPermission, "no permission to open the fingerprint reader " + id_ + ": " + kUdevRuleHint);
+    if (rc == LIBUSB_ERROR_NO_DEVICE)
+        throw ReaderError(kErrorDisconnected, "the fingerprint reader " + id_ + " was unplugged; plug it in again");
+    if (rc != 0)
+        throw ReaderError(kErrorGeneric, "cannot open the fingerprint reader " + id_ + ": " + libusb_strerror(rc));
+    rc = libusb_claim_interface(handle_, 0);
+    if (rc != 0) {
+        libusb_close(handle_);
+        handle_ = nullptr;
+        if (rc == LIBUSB_ERROR_BUSY)
+            throw ReaderError(kErrorBusy, "the fingerprint reader " + id_ +
+                                              " is in use by another program (or another session): close the vendor's "
+                                              "tool or the other Collect window, then try again");
+        if (rc == LIBUSB_ERROR_ACCESS)
+            throw ReaderError(kErrorNoPermission, "no permission to use the fingerprint reader " + id_ + ": " + kUdevRuleHint);
+        if (rc == LIBUSB_ERROR_NO_DEVICE)
+            throw ReaderError(kErrorDisconnected, "the fingerprint reader " + id_ + " was unplugged; plug it in again");
+        throw ReaderError(kErrorGeneric, "cannot claim the fingerprint reader " + id_ + ": " + libusb_strerror(rc));
+    }
+    try {
+        // A previous program may have left output queued: start clean.
+        reset();
+        Frame info = transact(kGetInfo, {});
+        identity_ = decodeIdentity(info.payload);
+    } catch (const std::runtime_error& e) {
+        libusb_release_interface(handle_, 0);
+        libusb_close(handle_);
+        handle_ = nullptr;
+        if (const auto* re = dynamic_cast<const ReaderError*>(&e)) throw *re;
+        throw ReaderError(kErrorProtocol, std::string("the fingerprint reader ") + id_ + " answered GET_INFO wrongly: " +
+                                              e.what());
+    }
+}
+
+UsbReader::~UsbReader() {
+    if (handle_) {
+        libusb_release_interface(handle_, 0);
+        libusb_close(handle_);
+    }
+}
+
+void UsbReader::checkCancelled() {
+    if (cancelled_) throw ReaderError(kErrorCancelled, "cancelled");
+}
+
+void UsbReader::fail(int rc, const char* during) {
+    if (rc == LIBUSB_ERROR_NO_DEVICE || rc == LIBUSB_ERROR_IO) {
+        unplugged_ = true;
+        throw ReaderError(kErrorDisconnected, std::string("the fingerprint reader ") + id_ + " was unplugged during " +
+                                                  during + "; plug it in again and repeat");
+    }
+    if (rc == LIBUSB_ERROR_TIMEOUT)
+        throw ReaderError(kErrorTimeout, std::string("the fingerprint reader ") + id_ + " did not answer " + during +
+                                             " in time; if this repeats, unplug and plug it in again");
+    if (rc == LIBUSB_ERROR_PIPE)
+        throw ReaderError(kErrorProtocol, std::string("the fingerprint reader ") + id_ + " stalled its endpoint during " +
+                                              during + " (the stall was cleared; repeat the action)");
+    if (rc == LIBUSB_ERROR_ACCESS)
+        throw ReaderError(kErrorNoPermission, std::string("no permission to use the fingerprint reader ") + id_ + ": " +
+                                                  kUdevRuleHint);
+    throw ReaderError(kErrorGeneric, std::string("USB error during ") + during + " on reader " + id_ + ": " +
+                                         libusb_strerror(rc));
+}
+
+void UsbReader::send(std::uint8_t command, std::uint16_t sequence, const std::vector<std::uint8_t>& payload) {
+    Frame frame;
+    frame.code = command;
+    frame.sequence = sequence;
+    frame.payload = payload;
+    auto bytes = encodeFrame(frame);
+    int sent = 0;
+    int rc = libusb_bulk_transfer(handle_, kEndpointCommands, bytes.data(), static_cast<int>(bytes.size()), &sent,
+                                  static_cast<unsigned>(timeouts_.command.count()));
+    if (rc == LIBUSB_ERROR_PIPE) libusb_clear_halt(handle_, kEndpointCommands);
+    if (rc != 0) fail(rc, "a command");
+    if (sent != static_cast<int>(bytes.size()))
+        throw ReaderError(kErrorProtocol, "the reader " + id_ + " accepted only part of a command");
+}
+
+Frame UsbReader::receive(std::uint16_t sequence, std::chrono::milliseconds timeout) {
+    std::size_t discardedBefore = decoder_.discardedBytes();
+    for (;;) {
+        while (auto frame = decoder_.next()) {
+            if (frame->sequence == sequence) return *frame;
+            ++resyncs_;  // a stale frame from an earlier, abandoned command: drop it
+        }
+        if (decoder_.discardedBytes() != discardedBefore && decoder_.bufferedBytes() == 0) {
+            ++resyncs_;
+            throw ReaderError(kErrorProtocol, "the reader " + id_ + " sent a damaged frame (" + decoder_.lastProblem() +
+                                                  "); the driver resynchronised, repeat the action");
+        }
+        checkCancelled();
+        int got = 0;
+        int rc = libusb_bulk_transfer(handle_, kEndpointResponses, inBuffer_.data(), static_cast<int>(inBuffer_.size()),
+                                      &got, static_cast<unsigned>(timeout.count()));
+        if (rc == LIBUSB_ERROR_PIPE) libusb_clear_halt(handle_, kEndpointResponses);
+        if (rc == LIBUSB_ERROR_TIMEOUT && decoder_.bufferedBytes() > 0) {
+            ++resyncs_;
+            throw ReaderError(kErrorProtocol, "the reader " + id_ + " sent an incomplete frame (" +
+                                                  std::to_string(decoder_.bufferedBytes()) +
+                                                  " bytes, then nothing); the driver resynchronised, repeat the action");
+        }
+        if (rc != 0) fail(rc, "a response");
+        decoder_.feed(inBuffer_.data(), static_cast<std::size_t>(got));
+    }
+}
+
+void UsbReader::recoverAfterProtocolError() {
+    // Throw away everything in flight on both sides, so the next command starts clean.
+    try {
+        decoder_.clear();
+        std::uint16_t seq = ++sequence_;
+        send(kReset, seq, {});
+        for (int i = 0; i < 8; ++i) {
+            int got = 0;
+            int rc = libusb_bulk_transfer(handle_, kEndpointResponses, inBuffer_.data(),
+                                          static_cast<int>(inBuffer_.size()), &got, 200);
+            if (rc == LIBUSB_ERROR_PIPE) libusb_clear_halt(handle_, kEndpointResponses);
+            if (rc != 0) break;
+            decoder_.feed(inBuffer_.data(), static_cast<std::size_t>(got));
+            bool sawReset = false;
+            while (auto f = decoder_.next())
+                if (f->sequence == seq) sawReset = true;
+            if (sawReset) break;
+        }
+        decoder_.clear();
+    } catch (const ReaderError&) {
+        // Unplugged while recovering: the next call reports it.
+    }
+}
+
+Frame UsbReader::transact(std::uint8_t command, const std::vector<std::uint8_t>& payload) {
+    std::lock_guard lock(commandMutex_);
+    std::uint16_t seq = ++sequence_;
+    try {
+        send(command, seq, payload);
+        Frame response = receive(seq, timeouts_.command);
+        if (response.code != (command | kResponseFlag))
+            throw ReaderError(kErrorProtocol, "the reader " + id_ + " answered command " + std::to_string(command) +
+                                                  " with code " + std::to_string(response.code));
+        if (response.status != kStatusOk && response.status != kStatusNoFinger)
+            throw ReaderError(response.status == kStatusBusy ? kErrorBusy : kErrorProtocol,
+                              "the reader " + id_ + " refused the command: " + deviceStatusName(response.status) +
+                                  (response.status == kStatusSensorError ? " (clean the sensor; if it repeats, have the "
+                                                                            "reader serviced)"
+                                                                          : ""));
+        return response;
+    } catch (const ReaderError& e) {
+        if (e.status() == kErrorProtocol || e.status() == kErrorTimeout) recoverAfterProtocolError();
+        throw;
+    }
+}
+
+void UsbReader::reset() {
+    std::lock_guard lock(commandMutex_);
+    decoder_.clear();
+    std::uint16_t seq = ++sequence_;
+    send(kReset, seq, {});
+    receive(seq, timeouts_.command);
+    decoder_.clear();
+}
+
+bool UsbReader::fingerPresent() {
+    Frame f = transact(kGetFingerStatus, {});
+    return !f.payload.empty() && f.payload[0] != 0;
+}
+
+void UsbReader::setLed(std::uint8_t colour, std::uint8_t mode) { transact(kSetLed, {colour, mode}); }
+
+void UsbReader::beep(std::uint16_t ms) {
+    std::vector<std::uint8_t> p(2);
+    writeU16(p.data(), ms);
+    transact(kBeep, p);
+}
+
+std::optional<FingerEvent> UsbReader::waitFingerEvent(std::chrono::milliseconds timeout) {
+    std::lock_guard lock(eventMutex_);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::uint8_t event[64];
+    for (;;) {
+        checkCancelled();
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return std::nullopt;
+        auto slice = std::min(left, timeouts_.eventSlice);
+        int got = 0;
+        int rc = libusb_interrupt_transfer(handle_, kEndpointEvents, event, sizeof event, &got,
+                                           static_cast<unsigned>(std::max<long>(1, slice.count())));
+        if (rc == LIBUSB_ERROR_TIMEOUT) continue;
+        if (rc == LIBUSB_ERROR_PIPE) {
+            libusb_clear_halt(handle_, kEndpointEvents);
+            continue;
+        }
+        if (rc != 0) fail(rc, "waiting for a finger");
+        if (got >= static_cast<int>(kEventSize) && event[0] == 0x46 && event[1] == 0x45 &&
+            (event[2] == kFingerOn || event[2] == kFingerOff))
+            return static_cast<FingerEvent>(event[2]);
+        ++resyncs_;  // a malformed event: ignore it
+    }
+}
+
+GreyImage UsbReader::capture() {
+    std::lock_guard lock(commandMutex_);
+    checkCancelled();
+    std::uint16_t seq = ++sequence_;
+    try {
+        send(kCapture, seq, {});
+        Frame header = receive(seq, timeouts_.command);
+        if (header.code != (kCapture | kResponseFlag))
+            throw ReaderError(kErrorProtocol, "the reader " + id_ + " answered CAPTURE with code " + std::to_string(header.code));
+        if (header.status == kStatusNoFinger)
+            throw ReaderError(kErrorQuality, "no finger on the reader: place the finger flat on the sensor");
+        if (header.status != kStatusOk)
+            throw ReaderError(kErrorProtocol, std::string("the reader refused to capture: ") + deviceStatusName(header.status));
+        if (header.payload.size() < 16) throw ReaderError(kErrorProtocol, "the capture header from " + id_ + " is too short");
+        int width = readU16(&header.payload[0]);
+        int height = readU16(&header.payload[2]);
+        int dpi = readU16(&header.payload[4]);
+        std::uint32_t total = readU32(&header.payload[8]);
+        std::uint32_t imageCrc = readU32(&header.payload[12]);
+        if (width != identity_.sensorWidth || height != identity_.sensorHeight ||
+            total != static_cast<std::uint32_t>(width) * static_cast<std::uint32_t>(height))
+            throw ReaderError(kErrorProtocol, "the reader " + id_ + " announced a " + std::to_string(width) + "x" +
+                                                  std::to_string(height) + " image that does not match its sensor");
+        GreyImage image(width, height, dpi, 0);
+        std::uint32_t received = 0;
+        while (received < total) {
+            checkCancelled();
+            Frame chunk = receive(seq, timeouts_.imageTransfer);
+            if (chunk.code != kImageChunk)
+                throw ReaderError(kErrorProtocol, "the reader " + id_ + " interrupted an image with code " +
+                                                      std::to_string(chunk.code));
+            if (chunk.status == kStatusCancelled) throw ReaderError(kErrorCancelled, "cancelled");
+            if (chunk.payload.size() < 4) throw ReaderError(kErrorProtocol, "an image chunk from " + id_ + " is too short");
+            std::uint32_t offset = readU32(chunk.payload.data());
+            std::size_t bytes = chunk.payload.size() - 4;
+            if (offset != received || offset + bytes > total)
+                throw ReaderError(kErrorProtocol, "the reader " + id_ + " sent image bytes out of order (offset " +
+                                                      std::to_string(offset) + ", expected " + std::to_string(received) + ")");
+            std::memcpy(image.pixels.data() + offset, chunk.payload.data() + 4, bytes);
+            received += static_cast<std::uint32_t>(bytes);
+        }
+        if (crc32(image.pixels.data(), image.pixels.size()) != imageCrc)
+            throw ReaderError(kErrorProtocol, "the image from " + id_ + " failed its checksum; press again");
+        return image;
+    } catch (const ReaderError& e) {
+        if (e.status() == kErrorCancelled) {
+            // Tell the device, then throw away what it still sends.
+            try {
+                send(kCancel, ++sequence_, {});
+            } catch (...) {
+            }
+            recoverAfterProtocolError();
+        } else if (e.status() == kErrorProtocol || e.status() == kErrorTimeout) {
+            recoverAfterProtocolError();
+        }
+        throw;
+    }
+}
+
+} // namespace fpb::reader

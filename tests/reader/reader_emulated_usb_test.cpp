@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The driver through real libusb against the emulated reader (umockdev): enumeration, capture,
+// several readers, hotplug, unplug mid-capture, every injected fault, timeouts.
+#include <gtest/gtest.h>
+
+#include <fpbridge/error.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "emulated_reader.h"
+#include "image/image_files.h"
+#include "reader/reader_manager.h"
+
+using namespace std::chrono_literals;
+using fpb::GreyImage;
+using fpb::emulation::EmulatedReaderBed;
+using fpb::emulation::Faults;
+using fpb::emulation::ReaderConfig;
+using fpb::reader::ReaderError;
+using fpb::reader::ReaderManager;
+
+namespace {
+
+GreyImage patternImage(int width, int height, int seed) {
+    GreyImage image(width, height, 500);
+    for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x) image.at(x, y) = static_cast<std::uint8_t>((x * 7 + y * 13 + seed * 31) % 251);
+    return image;
+}
+
+class Events {
+public:
+    void arrived(const std::string& id) {
+        std::lock_guard lock(m_);
+        arrivals_.push_back(id);
+        cv_.notify_all();
+    }
+    void removed(const std::string& id) {
+        std::lock_guard lock(m_);
+        removals_.push_back(id);
+        cv_.notify_all();
+    }
+    bool waitArrivals(std::size_t n, std::chrono::milliseconds t = 5s) {
+        std::unique_lock lock(m_);
+        return cv_.wait_for(lock, t, [&] { return arrivals_.size() >= n; });
+    }
+    bool waitRemovals(std::size_t n, std::chrono::milliseconds t = 5s) {
+        std::unique_lock lock(m_);
+        return cv_.wait_for(lock, t, [&] { return removals_.size() >= n; });
+    }
+    std::vector<std::string> arrivals() {
+        std::lock_guard lock(m_);
+        return arrivals_;
+    }
+
+private:
+    std::mutex m_;
+    std::condition_variable cv_;
+    std::vector<std::string> arrivals_, removals_;
+};
+
+class EmulatedUsb : public ::testing::Test {
+protected:
+    void SetUp() override {
+        bed_ = std::make_unique<EmulatedReaderBed>();
+    }
+    void TearDown() override {
+        if (manager_) manager_->stop();
+        manager_.reset();
+        bed_.reset();
+    }
+    void startManager(fpb::reader::ReaderTimeouts timeouts = {}) {
+        manager_ = std::make_unique<ReaderManager>(
+            std::vector<fpb::reader::UsbId>{{0x1209, 0xF1B2}},
+            ReaderManager::Callbacks{[this](const fpb::reader::ReaderInfo& i) { events_.arrived(i.id); },
+                                     [this](const std::string& id) { events_.removed(id); }},
+            timeouts);
+        manager_->start();
+    }
+    std::unique_ptr<EmulatedReaderBed> bed_;
+    std::unique_ptr<ReaderManager> manager_;
+    Events events_;
+};
+
+TEST_F(EmulatedUsb, EnumeratesTheReaderWithItsInfoFromTheDevice) {
+    ReaderConfig config;
+    config.serial = "FPB2-4711";
+    config.sensorWidth = 300;
+    config.sensorHeight = 400;
+    config.firmwareMinor = 7;
+    bed_->addReader(config, nullptr);
+    startManager();
+    auto readers = manager_->readers();
+    ASSERT_EQ(readers.size(), 1u);
+    const auto& r = readers[0];
+    EXPECT_TRUE(r.problem.empty()) << r.problem;
+    EXPECT_EQ(r.identity.model, "USB Fingerprint Reader (V2)");
+    EXPECT_EQ(r.identity.serial, "FPB2-4711");
+    EXPECT_EQ(r.identity.firmware(), "1.7.2");
+    EXPECT_EQ(r.identity.sensorWidth, 300);
+    EXPECT_EQ(r.identity.sensorHeight, 400);
+    EXPECT_EQ(r.identity.resolutionDpi, 500);
+    EXPECT_EQ(r.bus, 1);
+    EXPECT_EQ(r.port, 1);
+    EXPECT_EQ(r.id, bed_->deviceId(0));
+}
+
+TEST_F(EmulatedUsb, CapturedImageEqualsTheSourceByteForByte) {
+    bed_->addReader(ReaderConfig{}, nullptr);
+    startManager();
+    auto reader = manager_->open(bed_->deviceId(0));
+    GreyImage source = patternImage(388, 374, 3);
+    bed_->fingerDown(0, source);
+    EXPECT_TRUE(reader->fingerPresent());
+    GreyImage captured = reader->capture();
+    EXPECT_EQ(captured.width, 388);
+    EXPECT_EQ(captured.height, 374);
+    EXPECT_EQ(captured.dpi, 500);
+    EXPECT_EQ(captured.pixels, source.pixels);
+    bed_->fingerUp(0);
+    EXPECT_FALSE(reader->fingerPresent());
+    try {
+        reader->capture();
+        FAIL() << "capture without a finger succeeded";
+    } catch (const ReaderError& e) {
+        EXPECT_EQ(e.status(), fpb::kErrorQuality);
+        EXPECT_NE(std::string(e.what()).find("no finger"), std::string::npos);
+    }
+}
+
+TEST_F(EmulatedUsb, CapturesARealFingerprintFileByteForByte) {
+    std::filesystem::path file = std::filesystem::path(FPB_SHARED_DIR) / "fingerprints" / "FVC2002_DB1_B" / "101_1.tif";
+    if (!std::filesystem::exists(file)) GTEST_SKIP() << "../shared/fingerprints is not present: the real-image check needs it";
+    auto source = std::make_shared<fpb::emulation::ImageFileSource>(std::vector<std::string>{file.string()});
+    bed_->addReader(ReaderConfig{}, source);
+    startManager();
+    auto reader = manager_->open(bed_->deviceId(0));
+    bed_->queuePress(0, fpb::emulation::Press{GreyImage(), 2000, 0});
+    auto event = reader->waitFingerEvent(3s);
+    ASSERT_TRUE(event);
+    EXPECT_EQ(*event, fpb::reader::kFingerOn);
+    GreyImage captured = reader->capture();
+    EXPECT_EQ(captured.pixels, fpb::loadImage(file.string()).pixels);
+}
+
+TEST_F(EmulatedUsb, TwoReadersAtOnceEachCaptureTheirOwnFinger) {
+    ReaderConfig a, b;
+    a.serial = "FPB2-A";
+    b.serial = "FPB2-B";
+    bed_->addReader(a, nullptr);
+    bed_->addReader(b, nullptr);
+    startManager();
+    ASSERT_EQ(manager_->readers().size(), 2u);
+    auto ra = manager_->open(bed_->deviceId(0));
+    auto rb = manager_->open(bed_->deviceId(1));
+    EXPECT_EQ(ra->identity().serial, "FPB2-A");
+    EXPECT_EQ(rb->identity().serial, "FPB2-B");
+    bed_->fingerDown(0, patternImage(388, 374, 1));
+    bed_->fingerDown(1, patternImage(388, 374, 2));
+    auto fa = std::async(std::launch::async, [&] { return ra->capture(); });
+    auto fb = std::async(std::launch::async, [&] { return rb->capture(); });
+    EXPECT_EQ(fa.get().pixels, patternImage(388, 374, 1).pixels);
+    EXPECT_EQ(fb.get().pixels, patternImage(388, 374, 2).pixels);
+}
+
+TEST_F(EmulatedUsb, HotplugReportsArrivalRemovalAndReArrival) {
+    startManager();
+    EXPECT_TRUE(manager_->readers().empty());
+    bed_->addReader(ReaderConfig{}, nullptr);
+    ASSERT_TRUE(events_.waitArrivals(1)) << "no arrival (hotplug: " << manager_->usesHotplug() << ")";
+    EXPECT_EQ(manager_->readers().size(), 1u);
+    bed_->unplug(0);
+    ASSERT_TRUE(events_.waitRemovals(1));
+    EXPECT_TRUE(manager_->readers().empty());
+    bed_->replug(0);
+    ASSERT_TRUE(events_.waitArrivals(2));
+    auto reader = manager_->open(bed_->deviceId(0));
+    bed_->fingerDown(0, patternImage(388, 374, 5));
+    EXPECT_EQ(reader->capture().pixels, patternImage(388, 374, 5).pixels);
+}
+
+TEST_F(EmulatedUsb, UnplugDuringCaptureIsReportedWithinASecondAndTheNextPlugWorks) {
+    bed_->addReader(ReaderConfig{}, nullptr);
+    startManager();
+    auto reader = manager_->open(bed_->deviceId(0));
+    bed_->fingerDown(0, patternImage(388, 374, 1));
+    Faults faults;
+    faults.unplugAfterResponseBytes = 40000;  // in the middle of the image
+    bed_->setFaults(0, faults);
+    auto started = std::chrono::steady_clock::now();
+    try {
+        reader->capture();
+        FAIL() << "capture survived an unplug";
+    } catch (const ReaderError& e) {
+        EXPECT_EQ(e.status(), fpb::kErrorDisconnected) << e.what();
+        EXPECT_NE(std::string(e.what()).find("unplugged"), std::string::npos);
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+    ASSERT_TRUE(events_.waitRemovals(1));
+    reader.reset();
+    bed_->replug(0);
+    ASSERT_TRUE(events_.waitArrivals(2));
+    auto again = manager_->open(bed_->deviceId(0));
+    bed_->fingerDown(0, patternImage(388, 374, 2));
+    EXPECT_EQ(again->capture().pixels, patternImage(388, 374, 2).pixels);
+}
+
+TEST_F(EmulatedUsb, UnplugWhileWaitingForAFingerEndsTheWait) {
+    bed_->addReader(ReaderConfig{}, nullptr);
+    startManager();
+    auto reader = manager_->open(bed_->deviceId(0));
+    auto waiting = std::async(std::launch::async, [&] { return reader->waitFingerEvent(10s); });
+    std::this_thread::sleep_for(200ms);
+    auto unplugged = std::chrono::steady_clock::now();
+    bed_->unplug(0);
+    EXPECT_THROW(waiting.get(), ReaderError);
+    EXPECT_LT(std::chrono::steady_clock::now() - unplugged, 1s);
+}
+
+struct FaultCase {
+    const char* name;
+    Faults faults;
+    const char* messagePart;
+};
+
+TEST_F(EmulatedUsb, EveryInjectedProtocolFaultGivesItsErrorAndTheDriverRecovers) {
+    bed_->addReader(ReaderConfig{}, nullptr);
+    startManager();
+    auto reader = manager_->open(bed_->deviceId(0));
+    bed_->fingerDown(0, patternImage(388, 374, 9));
+    Faults crc, shortFrame, oversize, stall;
+    crc.corruptNextCrc = true;
+    shortFrame.truncateNextFrame = true;
+    oversize.oversizeNextFrame = true;
+    stall.stallNextIn = true;
+    const FaultCase cases[] = {
+        {"corrupt CRC", crc, "damaged frame (frame CRC mismatch)"},
+        {"short frame", shortFrame, "incomplete frame"},
+        {"oversized frame", oversize, "frame length over the protocol limit"},
+        {"endpoint stall", stall, "stalled its endpoint"},
+    };
+    for (const auto& c : cases) {
+        bed_->setFaults(0, c.faults);
+        try {
+            reader->fingerPresent();
+            ADD_FAILURE() << c.name << ": no error";
+        } catch (const ReaderError& e) {
+            EXPECT_EQ(e.status(), fpb::kErrorProtocol) << c.name << ": " << e.what();
+            EXPECT_NE(std::string(e.what()).find(c.messagePart), std::string::npos) << c.name << ": " << e.what();
+        }
+        // Recovered: the next commands and a whole capture work.
+        EXPECT_TRUE(reader->fingerPresent()) << c.name;
+        EXPECT_EQ(reader->capture().pixels, patternImage(388, 374, 9).pixels) << c.name;
+    }
+}
+
+TEST_F(EmulatedUsb, FaultsInsideAnImageAreCaughtAndTheNextCaptureWorks) {
+    bed_->addReader(ReaderConfig{}, nullptr);
+    startManager();
+    auto reader = manager_->open(bed_->deviceId(0));
+    bed_->fingerDown(0, patternImage(388, 374, 4));
+    Faults crc;
+    crc.corruptNextCrc = true;
+    bed_->setFaults(0, crc);
+    EXPECT_THROW(reader->capture(), ReaderError);  // the header frame is damaged
+    EXPECT_EQ(reader->capture().pixels, patternImage(388, 374, 4).pixels);
+}
+
+TEST_F(EmulatedUsb, SlowResponsesWithinTheTimeoutWorkAndBeyondItTimeOutCleanly) {
+    bed_->addReader(ReaderConfig{}, nullptr);
+    fpb::reader::ReaderTimeouts timeouts;
+    timeouts.command = 300ms;
+    startManager(timeouts);
+    auto reader = manager_->open(bed_->deviceId(0));
+    Faults slow;
+    slow.responseDelayMs = 100;
+    bed_->setFaults(0, slow);
+    EXPECT_FALSE(reader->fingerPresent());
+    slow.responseDelayMs = 800;
+    bed_->setFaults(0, slow);
+    auto started = std::chrono::steady_clock::now();
+    try {
+        reader->fingerPresent();
+        FAIL() << "no timeout";
+    } catch (const ReaderError& e) {
+        EXPECT_EQ(e.status(), fpb::kErrorTimeout) << e.what();
+        EXPECT_NE(std::string(e.what()).find("did not answer"), std::string::npos);
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms);
+    bed_->setFaults(0, Faults{});
+    std::this_thread::sleep_for(900ms);  // let the late answer arrive; the driver must drop it
+    EXPECT_FALSE(reader->fingerPresent());
+}
+
+TEST_F(EmulatedUsb, AReaderClaimedByAnotherProgramIsReportedBusy) {
+    bed_->addReader(ReaderConfig{}, nullptr);
+    startManager();
+    Faults busy;
+    busy.claimedElsewhere = true;
+    bed_->setFaults(0, busy);
+    try {
+        manager_->open(bed_->deviceId(0));
+        FAIL() << "opened a busy reader";
+    } catch (const ReaderError& e) {
+        EXPECT_EQ(e.status(), fpb::kErrorBusy);
+        EXPECT_NE(std::string(e.what()).find("in use by another program"), std::string::npos);
+    }
+}
+
+TEST_F(EmulatedUsb, FingerEventsAndCancelFromAnotherThread) {
+    bed_->addReader(ReaderConfig{}, nullptr);
+    startManager();
+    auto reader = manager_->open(bed_->deviceId(0));
+    EXPECT_FALSE(reader->waitFingerEvent(150ms));  // timeout: nothing happened
+    bed_->fingerDown(0, patternImage(388, 374, 1));
+    EXPECT_EQ(reader->waitFingerEvent(1s), fpb::reader::kFingerOn);
+    bed_->fingerUp(0);
+    EXPECT_EQ(reader->waitFingerEvent(1s), fpb::reader::kFingerOff);
+    auto waiting = std::async(std::launch::async, [&] { return reader->waitFingerEvent(10s); });
+    std::this_thread::sleep_for(100ms);
+    reader->cancel();
+    try {
+        waiting.get();
+        FAIL() << "cancel did not end the wait";
+    } catch (const ReaderError& e) {
+        EXPECT_EQ(e.status(), fpb::kErrorCancelled);
+    }
+    reader->clearCancel();
+    reader->beep(200);
+    EXPECT_EQ(bed_->beeps(0), 1);
+}
+
+} // namespace

@@ -5,6 +5,8 @@
 
 #include <iostream>
 
+#include "emulated_reader.h"
+#include "emulated_world.h"
 #include "host_context.h"
 #include "host_logging.h"
 
@@ -16,6 +18,8 @@ int& commandExitStatus() {
 }
 
 int runHost(int argc, char** argv) {
+    // Emulated readers need the umockdev preload before anything touches USB: restart under it now.
+    if (commandLineWantsEmulation(argc, argv) && !emulation::ensureUmockdevPreload(argc, argv)) return kExitFailure;
     CLI::App app{"fpb-host: user records, fingerprint readers and door controllers (host simulator)"};
     app.require_subcommand(1);
     ConfigOverrides flags;

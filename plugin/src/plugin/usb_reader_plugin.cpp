@@ -3,9 +3,13 @@
 
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <vector>
 
 #include "plugin_identity.h"
+#include "plugin_services.h"
+#include "reader/reader_manager.h"
+#include "usb_device.h"
 
 namespace fpb::plugin {
 
@@ -16,23 +20,34 @@ void copyField(char* dst, std::size_t size, const std::string& src) {
     dst[size - 1] = '\0';
 }
 
-struct UsbId {
-    std::uint16_t vendorId;
-    std::uint16_t productId;
-};
-
 } // namespace
 
 struct UsbReaderPlugin::State {
     std::string manifestJson;
-    std::vector<UsbId> usbIds;
-    std::string minFirmware;
-    IHostServices0* services = nullptr;
+    std::vector<reader::UsbId> usbIds;
+    std::shared_ptr<PluginServices> services;
+    std::unique_ptr<reader::ReaderManager> readers;
     std::mutex listenerMutex;
     IDeviceListener* listener = nullptr;
+    std::mutex openMutex;
+    std::set<std::string> openIds;
 
     void log(std::int32_t level, const std::string& message) {
-        if (services != nullptr && services->logger() != nullptr) services->logger()->log(level, message.c_str());
+        if (services) services->log(level, message);
+    }
+    void arrived(const reader::ReaderInfo& info) {
+        log(kLogInfo, "reader " + info.id + " arrived" + (info.problem.empty() ? "" : ": " + info.problem));
+        std::lock_guard lock(listenerMutex);
+        if (!listener) return;
+        DeviceInfo d{};
+        d.size = sizeof d;
+        fillDeviceInfo(&d, info.id, info.identity, info.vendorId, info.productId, info.bus, info.port);
+        listener->onDeviceArrived(&d);
+    }
+    void removed(const std::string& id) {
+        log(kLogInfo, "reader " + id + " removed");
+        std::lock_guard lock(listenerMutex);
+        if (listener) listener->onDeviceRemoved(id.c_str());
     }
 };
 
@@ -40,7 +55,7 @@ UsbReaderPlugin::UsbReaderPlugin(std::string manifestJson) : state_(std::make_un
     state_->manifestJson = std::move(manifestJson);
 }
 
-UsbReaderPlugin::~UsbReaderPlugin() = default;
+UsbReaderPlugin::~UsbReaderPlugin() { stop(); }
 
 void* UsbReaderPlugin::queryInterface(const char* interfaceId) {
     if (void* p = offerInterface<IPlugin0>(interfaceId)) return p;
@@ -61,16 +76,29 @@ std::int32_t UsbReaderPlugin::getInfo(PluginInfo* out) {
 std::int32_t UsbReaderPlugin::start(IHostServices0* services, Error* error) {
     try {
         if (services == nullptr) return setError(error, kErrorInvalidArgument, "start: the host passed no services");
-        state_->services = services;
+        state_->services = std::make_shared<PluginServices>(services);
         auto manifest = nlohmann::json::parse(state_->manifestJson);
         state_->usbIds.clear();
         for (const auto& id : manifest.value("usb_ids", nlohmann::json::array()))
-            state_->usbIds.push_back({static_cast<std::uint16_t>(std::stoul(id.at("vendor_id").get<std::string>(), nullptr, 16)),
-                                      static_cast<std::uint16_t>(std::stoul(id.at("product_id").get<std::string>(), nullptr, 16))});
+            state_->usbIds.push_back(
+                {static_cast<std::uint16_t>(std::stoul(id.at("vendor_id").get<std::string>(), nullptr, 16)),
+                 static_cast<std::uint16_t>(std::stoul(id.at("product_id").get<std::string>(), nullptr, 16))});
         if (state_->usbIds.empty())
             return setError(error, kErrorInvalidArgument,
                             "the manifest lists no usb_ids, so no reader can be recognised; reinstall the plugin");
-        state_->minFirmware = manifest.value("min_reader_firmware", std::string());
+        state_->services->minFirmware = manifest.value("min_reader_firmware", std::string());
+        State* state = state_.get();
+        state_->readers = std::make_unique<reader::ReaderManager>(
+            state_->usbIds,
+            reader::ReaderManager::Callbacks{[state](const reader::ReaderInfo& i) { state->arrived(i); },
+                                             [state](const std::string& id) { state->removed(id); }});
+        try {
+            state_->readers->start();
+        } catch (const reader::ReaderError& e) {
+            // No USB on this machine is not fatal for the host: say so and run without readers.
+            state_->log(kLogWarning, std::string("USB readers unavailable: ") + e.what());
+            state_->readers.reset();
+        }
         state_->log(kLogInfo, "USB reader plugin started");
         return kOk;
     } catch (const std::exception& e) {
@@ -81,9 +109,15 @@ std::int32_t UsbReaderPlugin::start(IHostServices0* services, Error* error) {
 }
 
 void UsbReaderPlugin::stop() {
-    std::lock_guard lock(state_->listenerMutex);
-    state_->listener = nullptr;
-    state_->services = nullptr;
+    {
+        std::lock_guard lock(state_->listenerMutex);
+        state_->listener = nullptr;
+    }
+    if (state_->readers) {
+        state_->readers->stop();
+        state_->readers.reset();
+    }
+    if (state_->services) state_->services->detach();
 }
 
 std::int32_t UsbReaderPlugin::getDeviceType(std::uint32_t index, DeviceTypeInfo* out) {
@@ -94,19 +128,72 @@ std::int32_t UsbReaderPlugin::getDeviceType(std::uint32_t index, DeviceTypeInfo*
 }
 
 void UsbReaderPlugin::setDeviceListener(IDeviceListener* listener) {
-    std::lock_guard lock(state_->listenerMutex);
-    state_->listener = listener;
+    std::vector<reader::ReaderInfo> present;
+    {
+        std::lock_guard lock(state_->listenerMutex);
+        state_->listener = listener;
+        if (listener && state_->readers) present = state_->readers->readers();
+    }
+    for (const auto& r : present) state_->arrived(r);
 }
 
-std::uint32_t UsbReaderPlugin::deviceCount() { return 0; }
+std::uint32_t UsbReaderPlugin::deviceCount() {
+    try {
+        return state_->readers ? static_cast<std::uint32_t>(state_->readers->readers().size()) : 0;
+    } catch (...) {
+        return 0;
+    }
+}
 
 std::int32_t UsbReaderPlugin::getDevice(std::uint32_t index, DeviceInfo* out, Error* error) {
-    return setError(error, kErrorNotFound, "no reader at this index; list the readers again");
+    try {
+        if (out == nullptr || out->size < sizeof(DeviceInfo)) return setError(error, kErrorInvalidArgument, "DeviceInfo too small");
+        auto list = state_->readers ? state_->readers->readers() : std::vector<reader::ReaderInfo>{};
+        if (index >= list.size()) return setError(error, kErrorNotFound, "no reader at this index; list the readers again");
+        const auto& r = list[index];
+        fillDeviceInfo(out, r.id, r.identity, r.vendorId, r.productId, r.bus, r.port);
+        if (!r.problem.empty()) copyField(out->model, sizeof out->model, "(unusable: see the log)");
+        return kOk;
+    } catch (const std::exception& e) {
+        return setError(error, kErrorGeneric, e.what());
+    }
 }
 
 std::int32_t UsbReaderPlugin::openDevice(const char* deviceId, IDevice0** out, Error* error) {
-    if (out != nullptr) *out = nullptr;
-    return setError(error, kErrorNotFound, "no such reader; is it plugged in?");
+    if (out == nullptr || deviceId == nullptr) return setError(error, kErrorInvalidArgument, "openDevice: null argument");
+    *out = nullptr;
+    try {
+        if (!state_->readers) return setError(error, kErrorNotFound, "USB is not available on this machine");
+        {
+            std::lock_guard lock(state_->openMutex);
+            if (state_->openIds.count(deviceId))
+                return setError(error, kErrorBusy, (std::string("the reader ") + deviceId +
+                                                    " is already in use by another Collect or capture; finish that first")
+                                                       .c_str());
+        }
+        auto reader = state_->readers->open(deviceId);
+        const std::string& minimum = state_->services->minFirmware;
+        if (!minimum.empty() && reader::compareVersions(reader->identity().firmware(), minimum) < 0)
+            return setError(error, kErrorIncompatible,
+                            ("the reader " + std::string(deviceId) + " has firmware " + reader->identity().firmware() +
+                             ", older than the " + minimum + " this plugin needs: update the reader's firmware")
+                                .c_str());
+        std::string id = deviceId;
+        State* state = state_.get();
+        {
+            std::lock_guard lock(state_->openMutex);
+            state_->openIds.insert(id);
+        }
+        *out = new UsbDevice(std::move(reader), state_->services, [state, id] {
+            std::lock_guard lock(state->openMutex);
+            state->openIds.erase(id);
+        });
+        return kOk;
+    } catch (const reader::ReaderError& e) {
+        return setError(error, e.status(), e.what());
+    } catch (const std::exception& e) {
+        return setError(error, kErrorGeneric, e.what());
+    }
 }
 
 void UsbReaderPlugin::userChanged(const char* userId, std::int32_t deleted) {}

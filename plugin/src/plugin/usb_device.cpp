@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "usb_device.h"
+
+#include <cstring>
+
+#include "byte_buffer.h"
+#include "plugin_identity.h"
+#include "plugin_services.h"
+
+namespace fpb::plugin {
+
+namespace {
+
+void copyField(char* dst, std::size_t size, const std::string& src) {
+    std::strncpy(dst, src.c_str(), size - 1);
+    dst[size - 1] = '\0';
+}
+
+} // namespace
+
+void fillDeviceInfo(DeviceInfo* out, const std::string& id, const reader::DeviceIdentity& identity,
+                    std::uint16_t vendorId, std::uint16_t productId, std::uint8_t bus, std::uint8_t port) {
+    copyField(out->id, sizeof out->id, id);
+    copyField(out->deviceType, sizeof out->deviceType, kDeviceTypeId);
+    copyField(out->model, sizeof out->model, identity.model);
+    copyField(out->serial, sizeof out->serial, identity.serial);
+    copyField(out->firmware, sizeof out->firmware, identity.firmware());
+    out->usbVendorId = vendorId;
+    out->usbProductId = productId;
+    out->usbBus = bus;
+    out->usbPort = port;
+    out->sensorWidth = static_cast<std::uint32_t>(identity.sensorWidth);
+    out->sensorHeight = static_cast<std::uint32_t>(identity.sensorHeight);
+    out->resolutionDpi = static_cast<std::uint32_t>(identity.resolutionDpi);
+}
+
+UsbDevice::UsbDevice(std::unique_ptr<reader::UsbReader> reader, std::shared_ptr<PluginServices> services,
+                     std::function<void()> onClose)
+    : reader_(std::move(reader)), services_(std::move(services)), onClose_(std::move(onClose)) {}
+
+UsbDevice::~UsbDevice() {
+    reader_->cancel();
+    if (onClose_) onClose_();
+}
+
+void* UsbDevice::queryInterface(const char* interfaceId) { return offerInterface<IDevice0>(interfaceId); }
+
+std::int32_t UsbDevice::getInfo(DeviceInfo* out, Error* error) {
+    if (out == nullptr || out->size < sizeof(DeviceInfo)) return setError(error, kErrorInvalidArgument, "DeviceInfo too small");
+    fillDeviceInfo(out, reader_->id(), reader_->identity(), 0, 0, 0, 0);
+    return kOk;
+}
+
+std::int32_t UsbDevice::capture(const CaptureOptions* options, IBuffer** pixels, ImageInfo* info, Error* error) {
+    if (pixels == nullptr || info == nullptr || info->size < sizeof(ImageInfo))
+        return setError(error, kErrorInvalidArgument, "capture: missing output");
+    *pixels = nullptr;
+    try {
+        std::uint32_t timeoutMs = (options && options->timeoutMs) ? options->timeoutMs : 10000;
+        reader_->clearCancel();
+        if (!reader_->fingerPresent()) {
+            auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+            for (;;) {
+                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+                if (left.count() <= 0)
+                    return setError(error, kErrorTimeout, "no finger was placed on the reader in time; press again");
+                auto event = reader_->waitFingerEvent(left);
+                if (event == reader::kFingerOn) break;
+            }
+        }
+        GreyImage image = reader_->capture();
+        info->width = static_cast<std::uint32_t>(image.width);
+        info->height = static_cast<std::uint32_t>(image.height);
+        info->resolutionDpi = static_cast<std::uint32_t>(image.dpi);
+        info->quality = -1;
+        info->promptCode = kPromptNone;
+        *pixels = new ByteBuffer(std::move(image.pixels));
+        return kOk;
+    } catch (const reader::ReaderError& e) {
+        return setError(error, e.status(), e.what());
+    } catch (const std::exception& e) {
+        return setError(error, kErrorGeneric, e.what());
+    }
+}
+
+std::int32_t UsbDevice::startEnrollment(const EnrollmentOptions*, IEnrollmentListener*, IEnrollmentSession0** out,
+                                        Error* error) {
+    if (out) *out = nullptr;
+    return setError(error, kErrorUnsupported, "enrollment is not available in this build of the plugin");
+}
+
+} // namespace fpb::plugin

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Minutiae extraction: segmentation, orientation field, oriented Gabor enhancement, binarisation,
+// thinning, crossing numbers, false-minutia removal.
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "template/fingerprint_template.h"
+
+namespace fpb::tmpl {
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr int kBlock = 16;
+constexpr double kRidgePeriod = 9.0;
+constexpr int kAngles = 16;
+constexpr int kGaborRadius = 5;
+
+GreyImage toResolution500(const GreyImage& in) {
+    if (std::abs(in.dpi - 500) <= 10) return in;
+    double f = 500.0 / in.dpi;
+    int w = std::max(1, static_cast<int>(std::lround(in.width * f))), h = std::max(1, static_cast<int>(std::lround(in.height * f)));
+    GreyImage out(w, h, 500);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            double sx = std::min(in.width - 1.001, x / f), sy = std::min(in.height - 1.001, y / f);
+            int x0 = static_cast<int>(sx), y0 = static_cast<int>(sy);
+            double fx = sx - x0, fy = sy - y0;
+            int x1 = std::min(x0 + 1, in.width - 1), y1 = std::min(y0 + 1, in.height - 1);
+            double v = (in.at(x0, y0) * (1 - fx) + in.at(x1, y0) * fx) * (1 - fy) + (in.at(x0, y1) * (1 - fx) + in.at(x1, y1) * fx) * fy;
+            out.at(x, y) = static_cast<std::uint8_t>(std::lround(v));
+        }
+    return out;
+}
+
+struct Kernels {
+    std::array<std::array<float, (2 * kGaborRadius + 1) * (2 * kGaborRadius + 1)>, kAngles> k{};
+    Kernels() {
+        double sigma = 4.0;
+        for (int a = 0; a < kAngles; ++a) {
+            double theta = kPi * a / kAngles;  // ridge direction
+            double c = std::cos(theta), s = std::sin(theta), sum = 0;
+            auto& kernel = k[static_cast<std::size_t>(a)];
+            for (int dy = -kGaborRadius; dy <= kGaborRadius; ++dy)
+                for (int dx = -kGaborRadius; dx <= kGaborRadius; ++dx) {
+                    double across = -dx * s + dy * c, along = dx * c + dy * s;
+                    double g = std::exp(-(across * across) / (2 * sigma * sigma) - (along * along) / (2 * 16.0)) *
+                               std::cos(2 * kPi * across / kRidgePeriod);
+                    kernel[static_cast<std::size_t>((dy + kGaborRadius) * (2 * kGaborRadius + 1) + dx + kGaborRadius)] =
+                        static_cast<float>(g);
+                    sum += g;
+                }
+            // Zero mean: flat areas give no response.
+            float mean = static_cast<float>(sum / kernel.size());
+            for (auto& v : kernel) v -= mean;
+        }
+    }
+};
+
+const Kernels& kernels() {
+    static const Kernels k;
+    return k;
+}
+
+int traceBranch(const std::vector<std::uint8_t>& skel, int W, int H, int x, int y, int fromX, int fromY, int steps,
+                int& endX, int& endY) {
+    int px = x, py = y, cx = fromX, cy = fromY;
+    int n = 0;
+    for (; n < steps; ++n) {
+        int nx = -1, ny = -1;
+        for (int dy = -1; dy <= 1 && nx < 0; ++dy)
+            for (int dx = -1; dx <= 1; ++dx) {
+                if (!dx && !dy) continue;
+                int xx = cx + dx, yy = cy + dy;
+                if (xx < 0 || yy < 0 || xx >= W || yy >= H) continue;
+                if ((xx == px && yy == py) || (xx == x && yy == y)) continue;
+                if (skel[static_cast<std::size_t>(yy * W + xx)]) {
+                    nx = xx;
+                    ny = yy;
+                    break;
+                }
+            }
+        if (nx < 0) break;
+        px = cx;
+        py = cy;
+        cx = nx;
+        cy = ny;
+    }
+    endX = cx;
+    endY = cy;
+    return n;
+}
+
+} // namespace
+
+Template extractTemplate(const GreyImage& original) {
+    if (original.empty() || original.pixels.size() != static_cast<std::size_t>(original.width) * original.height)
+        throw TemplateError("the image is empty or inconsistent");
+    GreyImage image = toResolution500(original);
+    const int W = image.width, H = image.height;
+    const int bw = W / kBlock, bh = H / kBlock;
+    if (bw < 4 || bh < 4) throw TemplateError("the image is too small to hold a fingerprint");
+
+    // Block statistics, mask, orientation.
+    std::vector<float> blockMean(static_cast<std::size_t>(bw * bh)), blockStd(blockMean.size());
+    std::vector<double> vx(blockMean.size()), vy(blockMean.size()), coherence(blockMean.size());
+    for (int by = 0; by < bh; ++by)
+        for (int bx = 0; bx < bw; ++bx) {
+            double sum = 0, sum2 = 0, gxx = 0, gyy = 0, gxy = 0;
+            for (int y = by * kBlock; y < (by + 1) * kBlock; ++y)
+                for (int x = bx * kBlock; x < (bx + 1) * kBlock; ++x) {
+                    double v = image.at(x, y);
+                    sum += v;
+                    sum2 += v * v;
+                    if (x > 0 && y > 0 && x < W - 1 && y < H - 1) {
+                        double gx = image.at(x + 1, y) - image.at(x - 1, y);
+                        double gy = image.at(x, y + 1) - image.at(x, y - 1);
+                        gxx += gx * gx;
+                        gyy += gy * gy;
+                        gxy += gx * gy;
+                    }
+                }
+            std::size_t i = static_cast<std::size_t>(by * bw + bx);
+            double n = kBlock * kBlock;
+            blockMean[i] = static_cast<float>(sum / n);
+            blockStd[i] = static_cast<float>(std::sqrt(std::max(0.0, sum2 / n - (sum / n) * (sum / n))));
+            vx[i] = gxx - gyy;
+            vy[i] = 2 * gxy;
+            double e = gxx + gyy;
+            coherence[i] = e > 0 ? std::hypot(vx[i], vy[i]) / e : 0;
+        }
+    std::vector<std::uint8_t> mask(blockMean.size());
+    for (std::size_t i = 0; i < mask.size(); ++i) mask[i] = blockStd[i] > 8;
+    // Smooth the doubled-angle field, then erode the mask so the print's edge gives no minutiae.
+    std::vector<double> theta(blockMean.size());
+    for (int by = 0; by < bh; ++by)
+        for (int bx = 0; bx < bw; ++bx) {
+            double sx = 0, sy = 0;
+            for (int dy = -1; dy <= 1; ++dy)
+                for (int dx = -1; dx <= 1; ++dx) {
+                    int x = bx + dx, y = by + dy;
+                    if (x < 0 || y < 0 || x >= bw || y >= bh) continue;
+                    sx += vx[static_cast<std::size_t>(y * bw + x)];
+                    sy += vy[static_cast<std::size_t>(y * bw + x)];
+                }
+            // Gradient direction + 90 degrees = ridge direction, in 0..pi.
+            double t = 0.5 * std::atan2(sy, sx) + kPi / 2;
+            theta[static_cast<std::size_t>(by * bw + bx)] = std::fmod(t + kPi, kPi);
+        }
+    std::vector<std::uint8_t> inner(mask.size(), 0);
+    for (int by = 0; by < bh; ++by)
+        for (int bx = 0; bx < bw; ++bx) {
+            bool all = true;
+            for (int dy = -1; dy <= 1 && all; ++dy)
+                for (int dx = -1; dx <= 1; ++dx) {
+                    int x = bx + dx, y = by + dy;
+                    if (x < 0 || y < 0 || x >= bw || y >= bh || !mask[static_cast<std::size_t>(y * bw + x)]) {
+                        all = false;
+                        break;
+                    }
+                }
+            inner[static_cast<std::size_t>(by * bw + bx)] = all;
+        }
+    int maskBlocks = static_cast<int>(std::count(mask.begin(), mask.end(), 1));
+    if (maskBlocks < 12) throw TemplateError("too little fingerprint in the image to extract minutiae");
+
+    // Enhance: ridges (dark) become positive responses of the oriented filter.
+    const auto& bank = kernels();
+    std::vector<float> norm(static_cast<std::size_t>(W * H), 0.f);
+    for (int y = 0; y < H; ++y)
+        for (int x = 0; x < W; ++x) {
+            int bx = std::min(x / kBlock, bw - 1), by = std::min(y / kBlock, bh - 1);
+            std::size_t b = static_cast<std::size_t>(by * bw + bx);
+            norm[static_cast<std::size_t>(y * W + x)] = (blockMean[b] - image.at(x, y)) / std::max(8.f, blockStd[b]);
+        }
+    std::vector<std::uint8_t> binary(static_cast<std::size_t>(W * H), 0);
+    const int size = 2 * kGaborRadius + 1;
+    for (int y = kGaborRadius; y < H - kGaborRadius; ++y)
+        for (int x = kGaborRadius; x < W - kGaborRadius; ++x) {
+            int bx = std::min(x / kBlock, bw - 1), by = std::min(y / kBlock, bh - 1);
+            std::size_t b = static_cast<std::size_t>(by * bw + bx);
+            if (!mask[b]) continue;
+            int a = static_cast<int>(std::lround(theta[b] / kPi * kAngles)) % kAngles;
+            const auto& k = bank.k[static_cast<std::size_t>(a)];
+            float acc = 0;
+            for (int dy = -kGaborRadius; dy <= kGaborRadius; ++dy) {
+                const float* row = &norm[static_cast<std::size_t>((y + dy) * W + x - kGaborRadius)];
+                const float* krow = &k[static_cast<std::size_t>((dy + kGaborRadius) * size)];
+                for (int dx = 0; dx < size; ++dx) acc += row[dx] * krow[dx];
+            }
+            binary[static_cast<std::size_t>(y * W + x)] = acc > 0;
+        }
+
+    // Thinning (Zhang-Suen).
+    std::vector<std::uint8_t>& skel = binary;
+    std::vector<std::size_t> removal;
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (int pass = 0; pass < 2; ++pass) {
+            removal.clear();
+            for (int y = 1; y < H - 1; ++y)
+                for (int x = 1; x < W - 1; ++x) {
+                    std::size_t i = static_cast<std::size_t>(y * W + x);
+                    if (!skel[i]) continue;
+                    int p[8] = {skel[i - W], skel[i - W + 1], skel[i + 1], skel[i + W + 1],
+                                skel[i + W], skel[i + W - 1], skel[i - 1], skel[i - W - 1]};
+                    int bcount = 0, transitions = 0;
+                    for (int k = 0; k < 8; ++k) {
+                        bcount += p[k];
+                        transitions += (!p[k] && p[(k + 1) % 8]);
+                    }
+                    if (bcount < 2 || bcount > 6 || transitions != 1) continue;
+                    if (pass == 0 ? (p[0] * p[2] * p[4] == 0 && p[2] * p[4] * p[6] == 0)
+                                  : (p[0] * p[2] * p[6] == 0 && p[0] * p[4] * p[6] == 0))
+                        removal.push_back(i);
+                }
+            for (auto i : removal) skel[i] = 0;
+            changed = changed || !removal.empty();
+        }
+    }
+
+    // Crossing numbers.
+    Template t;
+    t.width = W;
+    t.height = H;
+    t.resolutionDpi = 500;
+    std::vector<Minutia> found;
+    for (int y = 1; y < H - 1; ++y)
+        for (int x = 1; x < W - 1; ++x) {
+            std::size_t i = static_cast<std::size_t>(y * W + x);
+            if (!skel[i]) continue;
+            int bx = std::min(x / kBlock, bw - 1), by = std::min(y / kBlock, bh - 1);
+            if (!inner[static_cast<std::size_t>(by * bw + bx)]) continue;
+            int p[8] = {skel[i - W], skel[i - W + 1], skel[i + 1], skel[i + W + 1], skel[i + W], skel[i + W - 1], skel[i - 1], skel[i - W - 1]};
+            int cn = 0;
+            for (int k = 0; k < 8; ++k) cn += std::abs(p[k] - p[(k + 1) % 8]);
+            cn /= 2;
+            if (cn != 1 && cn != 3) continue;
+            Minutia m;
+            m.x = x;
+            m.y = y;
+            m.type = cn == 1 ? MinutiaType::Ending : MinutiaType::Bifurcation;
+            m.quality = static_cast<int>(std::lround(100 * std::min(1.0, coherence[static_cast<std::size_t>(by * bw + bx)] * 1.3)));
+            // Direction: along the orientation field, pointing away from where the ridge continues
+            // (endings) or towards the side where the two branches open (bifurcations).
+            double t0 = theta[static_cast<std::size_t>(by * bw + bx)];
+            double sumX = 0, sumY = 0;
+            static const int ox[8] = {0, 1, 1, 1, 0, -1, -1, -1}, oy[8] = {-1, -1, 0, 1, 1, 1, 0, -1};
+            for (int k = 0; k < 8; ++k) {
+                if (!p[k]) continue;
+                int ex, ey;
+                traceBranch(skel, W, H, x, y, x + ox[k], y + oy[k], 8, ex, ey);
+                sumX += ex - x;
+                sumY += ey - y;
+            }
+            double dir = t0;
+            // Point away from the mass of ridge pixels for endings, towards the opening for bifurcations.
+            double dot = std::cos(dir) * sumX + std::sin(dir) * sumY;
+            if ((m.type == MinutiaType::Ending && dot > 0) || (m.type == MinutiaType::Bifurcation && dot < 0)) dir += kPi;
+            m.angle = std::fmod(dir + 2 * kPi, 2 * kPi);
+            found.push_back(m);
+        }
+
+    // False minutiae: clusters (spurs, bridges, breaks) remove each other.
+    std::vector<std::uint8_t> keep(found.size(), 1);
+    for (std::size_t a = 0; a < found.size(); ++a)
+        for (std::size_t b = a + 1; b < found.size(); ++b) {
+            double d = std::hypot(found[a].x - found[b].x, found[a].y - found[b].y);
+            if (d < 5) keep[a] = keep[b] = 0;
+            else if (d < 12 && found[a].type == MinutiaType::Ending && found[b].type == MinutiaType::Ending) {
+                double diff = std::abs(std::remainder(found[a].angle - found[b].angle, 2 * kPi));
+                if (diff > kPi * 0.75) keep[a] = keep[b] = 0;  // a broken ridge: two facing endings
+            }
+        }
+    for (std::size_t a = 0; a < found.size(); ++a)
+        if (keep[a]) t.minutiae.push_back(found[a]);
+    // Keep the most reliable ones when there are very many (noise).
+    if (t.minutiae.size() > 80) {
+        std::stable_sort(t.minutiae.begin(), t.minutiae.end(), [](const Minutia& a, const Minutia& b) { return a.quality > b.quality; });
+        t.minutiae.resize(80);
+    }
+    double meanCoherence = 0;
+    for (std::size_t i = 0; i < mask.size(); ++i)
+        if (mask[i]) meanCoherence += coherence[i];
+    t.quality = static_cast<int>(std::lround(std::min(100.0, 100.0 * meanCoherence / maskBlocks * 1.3)));
+    if (t.minutiae.size() < 6) throw TemplateError("only " + std::to_string(t.minutiae.size()) +
+                                                   " minutiae found: press the finger again, flat and centred");
+    return t;
+}
+
+} // namespace fpb::tmpl

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// fpb-tool extract | match | identify | eval | bench
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "image/image_files.h"
+#include "template/fingerprint_template.h"
+#include "tool_commands.h"
+
+namespace fs = std::filesystem;
+using fpb::tmpl::Template;
+
+namespace {
+
+bool isTemplateFile(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    char magic[4] = {};
+    in.read(magic, 4);
+    return in.gcount() == 4 && magic[0] == 'F' && magic[1] == 'M' && magic[2] == 'R' && magic[3] == 0;
+}
+
+// An image or a template file, as a template.
+Template loadTemplate(const fs::path& p, int dpi) {
+    if (isTemplateFile(p)) {
+        std::ifstream in(p, std::ios::binary);
+        std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (fpb::tmpl::looksLikeAnsi(bytes.data(), bytes.size())) bytes = fpb::tmpl::ansiToIso(bytes);
+        return fpb::tmpl::parseIsoRecord(bytes).at(0);
+    }
+    return fpb::tmpl::extractTemplate(fpb::loadImage(p.string(), dpi));
+}
+
+struct TemplateArgs {
+    std::string input, output, a, b, probe, gallery, dir;
+    int dpi = 500;
+    bool json = false;
+};
+
+double rate(const std::vector<int>& scores, int threshold, bool above) {
+    if (scores.empty()) return 0;
+    long n = 0;
+    for (int s : scores) n += above ? (s >= threshold) : (s < threshold);
+    return static_cast<double>(n) / scores.size();
+}
+
+int runEval(const TemplateArgs& a) {
+    std::regex name(R"((\d+)_(\d+)\.(tif|png|pgm|iso|ansi|fmr))");
+    std::map<std::string, std::vector<std::pair<int, Template>>> fingers;
+    int failures = 0, files = 0;
+    double extractMs = 0;
+    std::vector<fs::path> paths;
+    for (const auto& e : fs::directory_iterator(a.dir)) paths.push_back(e.path());
+    std::sort(paths.begin(), paths.end());
+    for (const auto& p : paths) {
+        std::smatch m;
+        std::string fn = p.filename().string();
+        if (!std::regex_match(fn, m, name)) continue;
+        ++files;
+        auto t0 = std::chrono::steady_clock::now();
+        try {
+            fingers[m[1]].emplace_back(std::stoi(m[2]), loadTemplate(p, a.dpi));
+        } catch (const std::exception& e) {
+            ++failures;
+            std::cerr << fn << ": " << e.what() << "\n";
+        }
+        extractMs += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    }
+    if (files == 0) {
+        std::cerr << "error: no <finger>_<impression> images or templates in " << a.dir << "\n";
+        return fpb::tool::kExitBadInput;
+    }
+    std::vector<int> genuine, impostor;
+    std::vector<std::pair<std::string, const Template*>> all;
+    for (auto& [finger, list] : fingers)
+        for (auto& [imp, t] : list) all.emplace_back(finger, &t);
+    for (std::size_t i = 0; i < all.size(); ++i)
+        for (std::size_t j = i + 1; j < all.size(); ++j) {
+            int s = std::max(fpb::tmpl::compareTemplates(*all[i].second, *all[j].second),
+                             fpb::tmpl::compareTemplates(*all[j].second, *all[i].second));
+            (all[i].first == all[j].first ? genuine : impostor).push_back(s);
+        }
+    // EER: sweep thresholds.
+    double eer = 1, bestGap = 2;
+    int eerThreshold = 0;
+    for (int t = 0; t <= 1001; ++t) {
+        double fmr = rate(impostor, t, true), fnmr = rate(genuine, t, false);
+        if (std::abs(fmr - fnmr) < bestGap) {
+            bestGap = std::abs(fmr - fnmr);
+            eer = (fmr + fnmr) / 2;
+            eerThreshold = t;
+        }
+    }
+    auto fnmrAtFmr = [&](double target) {
+        for (int t = 0; t <= 1001; ++t)
+            if (rate(impostor, t, true) <= target) return std::make_pair(rate(genuine, t, false), t);
+        return std::make_pair(1.0, 1001);
+    };
+    auto at1 = fnmrAtFmr(0.01), at0 = fnmrAtFmr(0.0), at1e3 = fnmrAtFmr(0.001), at1e4 = fnmrAtFmr(0.0001);
+    int maxImpostor = impostor.empty() ? 0 : *std::max_element(impostor.begin(), impostor.end());
+    nlohmann::json out = {{"eer", eer},
+                          {"eer_threshold", eerThreshold},
+                          {"fnmr_at_fmr_1pct", at1.first},
+                          {"zero_fmr", at0.first},
+                          {"zero_fmr_threshold", at0.second},
+                          {"max_impostor_score", maxImpostor},
+                          {"threshold_fmr_1e3", at1e3.second},
+                          {"fnmr_at_fmr_1e3", at1e3.first},
+                          {"threshold_fmr_1e4", at1e4.second},
+                          {"fnmr_at_fmr_1e4", at1e4.first},
+                          {"genuine_pairs", genuine.size()},
+                          {"impostor_pairs", impostor.size()},
+                          {"failures_to_extract", failures},
+                          {"mean_extract_or_load_ms", files ? extractMs / files : 0}};
+    if (a.json) std::cout << out.dump(2) << "\n";
+    else
+        std::cout << "EER " << 100 * eer << "% (threshold " << eerThreshold << "), FNMR at FMR 1% " << 100 * at1.first
+                  << "%, ZeroFMR " << 100 * at0.first << "%\ngenuine pairs " << genuine.size() << ", impostor pairs "
+                  << impostor.size() << ", failures to extract " << failures << "\n";
+    return 0;
+}
+
+void installTemplateCommands(CLI::App& app) {
+    static TemplateArgs args;
+    auto* extract = app.add_subcommand("extract", "Extract an ISO/IEC 19794-2 template from an image");
+    extract->add_option("IMAGE", args.input)->required();
+    extract->add_option("-o,--out", args.output, "Template file to write")->required();
+    extract->add_option("--dpi", args.dpi)->capture_default_str();
+    extract->callback([] {
+        try {
+            auto t = fpb::tmpl::extractTemplate(fpb::loadImage(args.input, args.dpi));
+            auto bytes = fpb::tmpl::writeIsoRecord(t);
+            std::ofstream(args.output, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                                               static_cast<std::streamsize>(bytes.size()));
+            std::cout << args.output << ": " << t.minutiae.size() << " minutiae, quality " << t.quality << ", "
+                      << bytes.size() << " bytes\n";
+        } catch (const std::exception& e) {
+            std::cerr << "error: " << e.what() << "\n";
+            std::exit(fpb::tool::kExitBadInput);
+        }
+    });
+
+    auto* match = app.add_subcommand("match", "Compare two fingerprints (images or templates)");
+    match->add_option("A", args.a)->required();
+    match->add_option("B", args.b)->required();
+    match->add_option("--dpi", args.dpi)->capture_default_str();
+    match->add_flag("--json", args.json);
+    match->callback([] {
+        try {
+            auto ta = loadTemplate(args.a, args.dpi), tb = loadTemplate(args.b, args.dpi);
+            int score = std::max(fpb::tmpl::compareTemplates(ta, tb), fpb::tmpl::compareTemplates(tb, ta));
+            bool isMatch = score >= fpb::tmpl::kThresholdFmr1e4;
+            if (args.json)
+                std::cout << nlohmann::json{{"score", score}, {"match", isMatch}, {"threshold", fpb::tmpl::kThresholdFmr1e4}}.dump()
+                          << "\n";
+            else
+                std::cout << "score " << score << ": " << (isMatch ? "match" : "no match") << " (threshold "
+                          << fpb::tmpl::kThresholdFmr1e4 << ", FMR 1e-4)\n";
+        } catch (const std::exception& e) {
+            std::cerr << "error: " << e.what() << "\n";
+            std::exit(fpb::tool::kExitBadInput);
+        }
+    });
+
+    auto* identify = app.add_subcommand("identify", "Search a gallery folder for a probe");
+    identify->add_option("PROBE", args.probe)->required();
+    identify->add_option("GALLERY_DIR", args.gallery)->required();
+    identify->add_option("--dpi", args.dpi)->capture_default_str();
+    identify->callback([] {
+        try {
+            auto probe = loadTemplate(args.probe, args.dpi);
+            std::vector<std::pair<int, std::string>> results;
+            for (const auto& e : fs::directory_iterator(args.gallery)) {
+                try {
+                    auto t = loadTemplate(e.path(), args.dpi);
+                    results.emplace_back(fpb::tmpl::compareTemplates(probe, t), e.path().filename().string());
+                } catch (const std::exception&) {
+                }
+            }
+            std::sort(results.rbegin(), results.rend());
+            for (std::size_t i = 0; i < std::min<std::size_t>(5, results.size()); ++i)
+                std::cout << results[i].second << " " << results[i].first
+                          << (results[i].first >= fpb::tmpl::kThresholdFmr1e4 ? "  match" : "") << "\n";
+        } catch (const std::exception& e) {
+            std::cerr << "error: " << e.what() << "\n";
+            std::exit(fpb::tool::kExitBadInput);
+        }
+    });
+
+    auto* eval = app.add_subcommand("eval", "FVC protocol on a folder of <finger>_<impression> images or templates");
+    eval->add_option("DIR", args.dir)->required();
+    eval->add_option("--dpi", args.dpi, "Resolution of the images (FVC2002 DB2: 569)")->capture_default_str();
+    eval->add_flag("--json", args.json);
+    eval->callback([] { std::exit(runEval(args)); });
+}
+
+} // namespace
+
+FPB_TOOL_COMMANDS(installTemplateCommands);

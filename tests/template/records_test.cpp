@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "template/fingerprint_template.h"
+
+namespace fs = std::filesystem;
+using namespace fpb::tmpl;
+
+namespace {
+
+Template sample(int n = 25) {
+    Template t;
+    t.width = 388;
+    t.height = 374;
+    t.fingerPosition = 2;
+    t.quality = 77;
+    for (int i = 0; i < n; ++i) {
+        Minutia m;
+        m.x = 10 + i * 13;
+        m.y = 20 + i * 11;
+        m.angle = i * 0.25;
+        m.type = i % 2 ? MinutiaType::Bifurcation : MinutiaType::Ending;
+        m.quality = 50 + i;
+        t.minutiae.push_back(m);
+    }
+    return t;
+}
+
+std::string rejection(std::vector<std::uint8_t> bytes) {
+    try {
+        parseIsoRecord(bytes);
+    } catch (const TemplateError& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "accepted";
+    return "";
+}
+
+TEST(IsoRecords, WriteAndParseRoundTripIncludingMultiView) {
+    auto record = writeIsoRecord(sample());
+    EXPECT_EQ(record.size(), 24u + 4 + 25 * 6 + 2);  // the notes' 180-byte example
+    auto views = parseIsoRecord(record);
+    ASSERT_EQ(views.size(), 1u);
+    EXPECT_EQ(views[0].minutiae.size(), 25u);
+    EXPECT_EQ(views[0].minutiae[3].x, sample().minutiae[3].x);
+    EXPECT_EQ(views[0].minutiae[3].type, MinutiaType::Bifurcation);
+    EXPECT_NEAR(views[0].minutiae[3].angle, sample().minutiae[3].angle, 2 * 3.1416 / 256);
+    Template other = sample(10);
+    other.fingerPosition = 7;
+    auto multi = parseIsoRecord(writeIsoRecord(std::vector<Template>{sample(), other}));
+    ASSERT_EQ(multi.size(), 2u);
+    EXPECT_EQ(multi[1].fingerPosition, 7);
+    EXPECT_EQ(multi[1].minutiae.size(), 10u);
+}
+
+TEST(IsoRecords, MalformedRecordsAreRejectedWithTheReason) {
+    auto good = writeIsoRecord(sample());
+    auto badMagic = good;
+    badMagic[0] = 'X';
+    EXPECT_NE(rejection(badMagic).find("FMR"), std::string::npos);
+    auto badVersion = good;
+    badVersion[5] = '3';
+    EXPECT_NE(rejection(badVersion).find("version"), std::string::npos);
+    auto truncated = good;
+    truncated.resize(100);
+    EXPECT_NE(rejection(truncated).find("header says"), std::string::npos);
+    auto lengthFixed = truncated;
+    lengthFixed[11] = 100;
+    lengthFixed[10] = 0;
+    EXPECT_NE(rejection(lengthFixed).find("truncated"), std::string::npos);
+    auto outside = good;
+    outside[28] = 0x3F;  // first minutia x = 0x3Fxx, beyond 388
+    EXPECT_NE(rejection(outside).find("outside"), std::string::npos);
+    EXPECT_NE(rejection({}).find("shorter"), std::string::npos);
+    auto noViews = good;
+    noViews[22] = 0;
+    EXPECT_NE(rejection(noViews).find("no finger view"), std::string::npos);
+}
+
+TEST(IsoRecords, AnsiConversionBothWays) {
+    auto iso = writeIsoRecord(sample());
+    auto ansi = isoToAnsi(iso);
+    EXPECT_TRUE(looksLikeAnsi(ansi.data(), ansi.size()));
+    EXPECT_FALSE(looksLikeAnsi(iso.data(), iso.size()));
+    auto back = parseIsoRecord(ansiToIso(ansi));
+    ASSERT_EQ(back[0].minutiae.size(), 25u);
+    for (std::size_t i = 0; i < back[0].minutiae.size(); ++i)
+        EXPECT_NEAR(back[0].minutiae[i].angle, sample().minutiae[i].angle, 2 * 2 * 3.1416 / 360 + 0.03);
+}
+
+TEST(IsoRecords, EveryCommercialSdkTemplateParses) {
+    int parsed = 0;
+    for (const char* set : {"FVC2002_DB1_B", "FVC2002_DB2_B"}) {
+        fs::path dir = fs::path(FPB_SHARED_DIR) / "fingerprints" / set / "iso19794-2_secugen";
+        if (!fs::is_directory(dir)) GTEST_SKIP() << "../shared/fingerprints is not present: no commercial templates to parse";
+        for (const auto& e : fs::directory_iterator(dir)) {
+            std::ifstream in(e.path(), std::ios::binary);
+            std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            EXPECT_NO_THROW(parseIsoRecord(bytes)) << e.path();
+            ++parsed;
+        }
+    }
+    EXPECT_EQ(parsed, 160);
+}
+
+} // namespace

@@ -177,10 +177,9 @@ void ReaderModel::playPresses() {
     if (fingerOn_ && fingerUpAt_ && now >= *fingerUpAt_) setFingerLocked(false, nullptr);
     if (fingerOn_ || presses_.empty()) return;
     // The person presses once the host is listening for a finger (the prompt is out).
-    if (pendingInterrupt_.empty()) {
-        listeningSince_.reset();
-        return;
-    }
+    // libusb re-submits its interrupt transfer every few hundred milliseconds: the listening
+    // starts with the first one after the finger was lifted and lasts across re-submissions.
+    if (pendingInterrupt_.empty()) return;
     if (!listeningSince_) listeningSince_ = now;
     Press& press = presses_.front();
     if (now - *listeningSince_ < std::chrono::milliseconds(press.delayMs)) return;

@@ -4,6 +4,8 @@
 #include <cstring>
 
 #include "byte_buffer.h"
+#include "enrollment_session_object.h"
+#include "quality/press_quality.h"
 #include "plugin_identity.h"
 #include "plugin_services.h"
 
@@ -72,8 +74,9 @@ std::int32_t UsbDevice::capture(const CaptureOptions* options, IBuffer** pixels,
         info->width = static_cast<std::uint32_t>(image.width);
         info->height = static_cast<std::uint32_t>(image.height);
         info->resolutionDpi = static_cast<std::uint32_t>(image.dpi);
-        info->quality = -1;
-        info->promptCode = kPromptNone;
+        auto report = quality::assessPress(image);
+        info->quality = report.score;
+        info->promptCode = report.promptCode();
         *pixels = new ByteBuffer(std::move(image.pixels));
         return kOk;
     } catch (const reader::ReaderError& e) {
@@ -83,10 +86,23 @@ std::int32_t UsbDevice::capture(const CaptureOptions* options, IBuffer** pixels,
     }
 }
 
-std::int32_t UsbDevice::startEnrollment(const EnrollmentOptions*, IEnrollmentListener*, IEnrollmentSession0** out,
-                                        Error* error) {
-    if (out) *out = nullptr;
-    return setError(error, kErrorUnsupported, "enrollment is not available in this build of the plugin");
+std::int32_t UsbDevice::startEnrollment(const EnrollmentOptions* options, IEnrollmentListener* listener,
+                                        IEnrollmentSession0** out, Error* error) {
+    if (out == nullptr || options == nullptr || options->size < sizeof(EnrollmentOptions))
+        return setError(error, kErrorInvalidArgument, "startEnrollment: missing options or output");
+    *out = nullptr;
+    if (options->finger < 1 || options->finger > 10)
+        return setError(error, kErrorInvalidArgument, "finger position must be 1-10");
+    if (options->userId[0] == '\0') return setError(error, kErrorInvalidArgument, "no user id given");
+    try {
+        reader_->clearCancel();
+        auto* session = new EnrollmentSessionObject(reader_, *options, listener, services_);
+        session->start();
+        *out = session;
+        return kOk;
+    } catch (const std::exception& e) {
+        return setError(error, kErrorGeneric, e.what());
+    }
 }
 
 } // namespace fpb::plugin

@@ -142,6 +142,12 @@ std::shared_ptr<CollectSession> CollectService::start(const CollectRequest& requ
         if (present.empty()) throw std::runtime_error("no fingerprint reader is connected: plug one in and try again");
         deviceId = present.front().id();
     }
+    {
+        // Sessions that ended (finished, failed, abandoned by a closed browser) give their reader back.
+        std::lock_guard lock(mutex_);
+        for (auto it = sessions_.begin(); it != sessions_.end();)
+            it = it->second->state() != "running" ? sessions_.erase(it) : std::next(it);
+    }
     auto device = readers_.open(deviceId);
     std::string id;
     {

@@ -202,7 +202,7 @@ struct WebServer::Impl {
                     *last = e.sequence;
                     std::string chunk = "id: " + std::to_string(e.sequence) + "\ndata: " + eventJson(e).dump() + "\n\n";
                     if (!sink.write(chunk.data(), chunk.size())) return false;
-                    if (e.kind == "finished" || e.kind == "cancelled") {
+                    if (e.kind == "finished" || e.kind == "cancelled" || e.kind == "failed") {
                         sink.done();
                         return true;
                     }
@@ -216,6 +216,8 @@ struct WebServer::Impl {
             session->finish();
             context.audit().record(session->request().consentOperator, req.remote_addr, "collect.finished",
                                    "user " + session->request().userId, UserStore::fingerName(session->request().finger));
+            context.notifyUserChanged(session->request().userId, false);
+            collect.forget(session->id());
             sendJson(res, {{"saved", true}});
         }));
         server.Post(R"(/api/collect/(\w+)/cancel)", guarded([this](const httplib::Request& req, httplib::Response& res) {

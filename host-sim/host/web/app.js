@@ -93,7 +93,7 @@ function openUserDialog(user) {
   $('user-error').textContent = '';
   $('collect-error').textContent = '';
   showDialogTab(user ? 'fingerprints' : 'info');
-  $('user-dialog').showModal();
+  $('user-dialog').show();
 }
 $('add-user').addEventListener('click', () => openUserDialog(null));
 $('user-close').addEventListener('click', () => { $('user-dialog').close(); loadUsers(); });
@@ -154,7 +154,7 @@ $('collect').addEventListener('click', () => {
   $('consent-continue').disabled = true;
   $('consent-step').classList.remove('hidden');
   $('capture-step').classList.add('hidden');
-  $('collect-dialog').showModal();
+  $('collect-dialog').show();
 });
 $('consent-check').addEventListener('change', () => { $('consent-continue').disabled = !$('consent-check').checked; });
 $('consent-cancel').addEventListener('click', () => $('collect-dialog').close());
@@ -184,11 +184,15 @@ function resetCapture() {
   $('press-count').textContent = 'Press 0 of 3';
   $('collect-result').textContent = '';
   $('collect-finish').disabled = true;
+  $('prompt-log').innerHTML = '';
   showPrompt('Preparing the reader…', '');
 }
 
 function showPrompt(text, kind) {
   $('prompt').textContent = text;
+  const item = document.createElement('li');
+  item.textContent = text;
+  $('prompt-log').appendChild(item);
   $('prompt').className = `prompt ${kind || ''}`;
 }
 

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Each press of an enrollment on the emulated reader, from the finger-on event to the next prompt,
+// with its parts: USB transfer, quality, extraction, matching. Run under the umockdev preload
+// (packaging/run-benchmarks.sh); reports medians over many presses.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+#include <vector>
+
+#include "collect_runner.h"
+#include "emulated_reader.h"
+#include "emulated_world.h"
+#include "enrollment/enrollment_session.h"
+#include "finger_sources.h"
+#include "reader/usb_reader.h"
+#include "host_context.h"
+
+namespace fs = std::filesystem;
+using namespace fpb;
+
+namespace {
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+} // namespace
+
+int main(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i)
+        if (std::string(argv[i]).rfind("--benchmark_filter", 0) == 0) return 0;  // CTest smoke: nothing to time
+    if (!emulation::ensureUmockdevPreload(argc, argv)) return 1;
+    emulation::EmulatedReaderBed bed;
+    bed.addReader(emulation::ReaderConfig{}, nullptr);
+    libusb_context* ctx = nullptr;
+    libusb_init(&ctx);
+    libusb_device** list = nullptr;
+    libusb_device* device = nullptr;
+    for (ssize_t i = 0, n = libusb_get_device_list(ctx, &list); i < n; ++i) {
+        libusb_device_descriptor d{};
+        libusb_get_device_descriptor(list[i], &d);
+        if (d.idVendor == 0x1209) device = libusb_ref_device(list[i]);
+    }
+    libusb_free_device_list(list, 1);
+    auto reader = std::make_shared<reader::UsbReader>(device);
+    std::vector<double> total, transfer, quality, extraction, matching;
+    std::string problem;
+    for (int round = 0; round < 8; ++round) {
+        for (int i = 0; i < 3; ++i) {
+            emulation::Press press;
+            press.image = host::syntheticPress(30 + round, "good", 388, 374, 500, problem);
+            press.delayMs = 20;
+            press.holdMs = 300;
+            bed.queuePress(0, press);
+        }
+        enrollment::EnrollmentSettings settings;
+        enrollment::EnrollmentSession session(reader, settings, "bench", 2, [](const EnrollmentEvent&) {}, nullptr);
+        session.run();
+        for (const auto& t : session.timings()) {
+            total.push_back(t.totalMs);
+            transfer.push_back(t.transferMs);
+            quality.push_back(t.qualityMs);
+            extraction.push_back(t.extractionMs);
+            matching.push_back(t.matchingMs);
+        }
+    }
+    std::printf("presses: %zu\nmedian ms from finger-on to the next prompt: %.1f\n  transfer %.1f  quality %.1f  "
+                "extraction %.1f  matching %.1f\n",
+                total.size(), median(total), median(transfer), median(quality), median(extraction), median(matching));
+    reader.reset();
+    libusb_unref_device(device);
+    libusb_exit(ctx);
+    return 0;
+}

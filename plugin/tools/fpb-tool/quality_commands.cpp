@@ -263,6 +263,14 @@ void installQualityCommands(CLI::App& app) {
     generate->add_option("--dpi", args.dpi, "Resolution (default 500)");
     generate->callback([] { std::exit(runGenerate(args)); });
 
+    auto* prompts = app.add_subcommand("prompts", "The prompt message catalogue: code and text, one per line");
+    static std::string language = "en";
+    prompts->add_option("--language", language, "Language of the texts")->capture_default_str();
+    prompts->callback([] {
+        for (auto code : fpb::quality::catalogueCodes())
+            std::cout << static_cast<int>(code) << "\t" << fpb::quality::promptText(code, language.c_str()) << "\n";
+    });
+
     auto* eval = app.add_subcommand("quality-eval", "Confusion matrices of the press-quality verdicts");
     eval->add_option("--presses", args.perMode, "Generated presses per mode")->capture_default_str();
     eval->add_option("--masters", args.masters, "Synthetic fingers to draw them from")->capture_default_str();

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Runs every benchmark and evaluation behind BENCHMARKS.md (separate from the test command: it
+# takes minutes). Each figure comes with its same-run baseline.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash packaging/install-deps.sh >/dev/null
+cmake --preset default >/dev/null
+cmake --build --preset default -j "$(nproc)"
+B=build/default
+shared="$(cd .. && pwd)/shared/fingerprints"
+
+echo "== USB reader: capture through the protocol vs a raw bulk read of the same bytes =="
+umockdev-wrapper $B/bench/bench_reader_capture --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+echo "== Press quality (388x374) =="
+$B/bench/bench_press_quality --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+echo "== Templates: extraction and comparison =="
+$B/bench/bench_template --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+echo "== Enrollment: finger-on to next prompt, per press =="
+$B/bench/bench_enrollment_press
+echo "== Press-quality evaluation (200 generated presses per mode; real images when present) =="
+if [ -d "$shared" ]; then $B/bin/fpb-tool quality-eval --presses 200 --fingerprints "$shared"; else $B/bin/fpb-tool quality-eval --presses 200; fi
+if [ -d "$shared" ]; then
+  echo "== FVC protocol =="
+  $B/bin/fpb-tool eval "$shared/FVC2002_DB1_B" --json
+  $B/bin/fpb-tool eval "$shared/FVC2002_DB2_B" --dpi 569 --json
+  echo "== The matcher alone on the commercial SDK's ISO templates =="
+  $B/bin/fpb-tool eval "$shared/FVC2002_DB1_B/iso19794-2_secugen" --json
+  $B/bin/fpb-tool eval "$shared/FVC2002_DB2_B/iso19794-2_secugen" --json
+else
+  echo "(../shared/fingerprints is not present: FVC evaluations skipped)"
+fi

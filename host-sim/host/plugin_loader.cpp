@@ -7,6 +7,8 @@
 #include <boost/dll/library_info.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "plugin_host_services.h"
 
@@ -25,6 +27,46 @@ std::string sdkMismatch(unsigned major, unsigned minor) {
                std::to_string(host.major) + ".x";
     return "it needs SDK " + std::to_string(major) + "." + std::to_string(minor) + " but this host only has SDK " +
            versionText(host) + "; update the host, or install an older build of the plugin";
+}
+
+/// The dynamic symbols a 64-bit little-endian ELF file exports (defined, global or weak).
+/// Boost.DLL's library_info reads only the full symbol table, which `strip` removes from installed
+/// plugins; the dynamic table that the loader itself uses always remains.
+std::vector<std::string> exportedDynamicSymbols(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto read = [&](std::size_t offset, std::size_t size) -> const char* {
+        if (offset > bytes.size() || size > bytes.size() - offset) throw std::runtime_error("truncated ELF file");
+        return bytes.data() + offset;
+    };
+    std::vector<std::string> out;
+    if (bytes.size() < 64 || std::memcmp(bytes.data(), "\x7f" "ELF", 4) != 0 || bytes[4] != 2 || bytes[5] != 1)
+        return out;  // not a 64-bit little-endian ELF file: nothing found
+    auto u16 = [&](std::size_t o) { std::uint16_t v; std::memcpy(&v, read(o, 2), 2); return v; };
+    auto u32 = [&](std::size_t o) { std::uint32_t v; std::memcpy(&v, read(o, 4), 4); return v; };
+    auto u64 = [&](std::size_t o) { std::uint64_t v; std::memcpy(&v, read(o, 8), 8); return v; };
+    std::uint64_t shoff = u64(0x28);
+    std::uint16_t shentsize = u16(0x3A), shnum = u16(0x3C);
+    for (std::uint16_t i = 0; i < shnum; ++i) {
+        std::size_t sh = static_cast<std::size_t>(shoff) + static_cast<std::size_t>(i) * shentsize;
+        if (u32(sh + 4) != 11) continue;  // SHT_DYNSYM
+        std::uint64_t symOffset = u64(sh + 0x18), symSize = u64(sh + 0x20), entSize = u64(sh + 0x38);
+        std::uint32_t link = u32(sh + 0x28);
+        std::size_t strSection = static_cast<std::size_t>(shoff) + static_cast<std::size_t>(link) * shentsize;
+        std::uint64_t strOffset = u64(strSection + 0x18), strSize = u64(strSection + 0x20);
+        if (entSize < 24) break;
+        for (std::uint64_t s = 0; s + entSize <= symSize; s += entSize) {
+            std::size_t sym = static_cast<std::size_t>(symOffset + s);
+            std::uint32_t name = u32(sym);
+            unsigned char info = static_cast<unsigned char>(*read(sym + 4, 1));
+            std::uint16_t shndx = u16(sym + 6);
+            int binding = info >> 4;
+            if (shndx == 0 || (binding != 1 && binding != 2) || name >= strSize) continue;
+            const char* text = read(static_cast<std::size_t>(strOffset + name), 1);
+            out.emplace_back(text, strnlen(text, static_cast<std::size_t>(strSize - name)));
+        }
+    }
+    return out;
 }
 
 /// Runs through every check that needs no plugin code; returns the manifest or throws with the reason.
@@ -52,6 +94,8 @@ StaticCheck checkWithoutLoading(const fs::path& folder) {
     try {
         boost::dll::library_info info(check.library);
         std::vector<std::string> symbols = info.symbols();
+        if (std::find(symbols.begin(), symbols.end(), m.entrySymbol) == symbols.end())
+            symbols = exportedDynamicSymbols(check.library);  // a stripped library
         if (std::find(symbols.begin(), symbols.end(), m.entrySymbol) == symbols.end())
             throw ManifestError("library " + m.library + " does not export the entry symbol \"" + m.entrySymbol +
                                 "\" named in the manifest; build it with the SDK's entry declaration (extern \"C\", "

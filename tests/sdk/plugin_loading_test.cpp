@@ -159,6 +159,19 @@ TEST_F(PluginLoadingTest, ThePluginLibraryStaysLoadedWhileAnObjectFromItLives) {
     EXPECT_EQ(kept.library().use_count(), 1);
 }
 
+TEST_F(PluginLoadingTest, AStrippedPluginLibraryStillLoads) {
+    // Installed plugins are stripped: the entry symbol is then only in the dynamic symbol table.
+    fs::path dir = root_ / "plugins" / "stripped";
+    fs::create_directories(dir);
+    fs::path library = dir / fs::path(TEST_PLUGIN_good).filename();
+    fs::copy_file(TEST_PLUGIN_good, library);
+    ASSERT_EQ(std::system(("strip --strip-all '" + library.string() + "'").c_str()), 0);
+    std::ofstream(dir / "manifest.json") << manifestFor("good", library).dump(2);
+    EXPECT_TRUE(fpb::host::verifyPluginFolder(dir).empty());
+    HostContext host(config_);
+    ASSERT_EQ(host.plugins().loaded().size(), 1u) << host.plugins().refused()[0].reason;
+}
+
 TEST_F(PluginLoadingTest, VerifyReportsWhatToFixWithoutLoading) {
     fs::path dir = install("x", TEST_PLUGIN_noentry, manifestFor("noentry", TEST_PLUGIN_noentry));
     auto problems = fpb::host::verifyPluginFolder(dir);

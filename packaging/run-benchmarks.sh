@@ -11,7 +11,7 @@ B=build/default
 shared="$(cd .. && pwd)/shared/fingerprints"
 
 echo "== USB reader: capture through the protocol vs a raw bulk read of the same bytes =="
-umockdev-wrapper $B/bench/bench_reader_capture --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+$B/bench/bench_reader_capture --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 echo "== Press quality (388x374) =="
 $B/bench/bench_press_quality --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 echo "== Templates: extraction and comparison =="

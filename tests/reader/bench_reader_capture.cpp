@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Protocol overhead: capturing an image through the reader protocol against a raw bulk read of
 // the same number of bytes from the same emulated device, through the same libusb.
-// Run under the umockdev preload (packaging/run-benchmarks.sh does it).
+// It restarts itself under the umockdev preload when needed.
 #include <benchmark/benchmark.h>
 #include <libusb.h>
 
@@ -80,4 +80,11 @@ BENCHMARK(BM_CaptureThroughProtocol)->Unit(benchmark::kMillisecond)->UseRealTime
 
 } // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+    // Like every program using the emulated reader: restart under the umockdev preload itself.
+    if (!fpb::emulation::ensureUmockdevPreload(argc, argv)) return 1;
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

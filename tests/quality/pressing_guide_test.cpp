@@ -99,8 +99,8 @@ TEST(PressingGuide, RealImagesUntouchedAndWithEachModeApplied) {
         }
     }
     ASSERT_EQ(total, 80);
-    // Measured: 62 of 80 called good (BENCHMARKS.md lists the others and why); the issue asks for 64.
-    EXPECT_GE(good, 60);
+    // The issue asks for 80% (64 of 80); measured 66 (BENCHMARKS.md lists the others and why).
+    EXPECT_GE(good, 64);
     for (const auto& [mode, counts] : recall) {
         // Measured recall per mode is 67-100% (too_moist and not_flat are the weak ones).
         EXPECT_GE(counts.first * 100, counts.second * 60) << fpb::synth::pressModeName(mode);

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // fpb-host plugins [--json] | plugins verify PATH
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <stdlib.h>
 #include <nlohmann/json.hpp>
 
 #include "host_context.h"
@@ -57,15 +60,44 @@ void installPluginCommands(CLI::App& app, HostContext& context) {
     auto* verify = plugins->add_subcommand("verify", "Check a plugin folder the way the loader would, without loading it");
     static std::string pathArg;
     std::string* path = &pathArg;
-    verify->add_option("PATH", *path, "Plugin folder (holding manifest.json and the library)")->required();
+    verify->add_option("PATH", *path, "Plugin folder (manifest.json and library), or a .deb / .tar.gz package")->required();
     verify->callback([path] {
-        auto problems = verifyPluginFolder(*path);
-        if (problems.empty()) {
-            std::cout << *path << ": OK (manifest valid, SDK compatible, checksum matches, entry symbol exported)\n";
-            return;
+        namespace fs = std::filesystem;
+        // A package (.deb, .tar.gz/.tgz) is unpacked into a temporary folder and every plugin in it checked.
+        std::vector<fs::path> folders;
+        fs::path unpacked;
+        std::string p = *path;
+        auto endsWith = [&](const std::string& suffix) {
+            return p.size() >= suffix.size() && p.compare(p.size() - suffix.size(), suffix.size(), suffix) == 0;
+        };
+        if (fs::is_regular_file(p) && (endsWith(".deb") || endsWith(".tar.gz") || endsWith(".tgz"))) {
+            char pattern[] = "/tmp/fpb-verify-XXXXXX";
+            if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("cannot create a temporary folder to unpack " + p);
+            unpacked = pattern;
+            std::string command = endsWith(".deb") ? "dpkg-deb -x '" + p + "' '" + unpacked.string() + "'"
+                                                   : "tar -xzf '" + p + "' -C '" + unpacked.string() + "'";
+            if (std::system(command.c_str()) != 0) {
+                fs::remove_all(unpacked);
+                throw UserInputError(p + " could not be unpacked: is it a complete package?");
+            }
+            for (const auto& e : fs::recursive_directory_iterator(unpacked))
+                if (e.path().filename() == "manifest.json") folders.push_back(e.path().parent_path());
+            if (folders.empty()) {
+                fs::remove_all(unpacked);
+                throw UserInputError(p + " holds no plugin (no manifest.json inside)");
+            }
+        } else {
+            folders.push_back(p);
         }
-        for (const auto& p : problems) std::cout << *path << ": " << p << "\n";
-        commandExitStatus() = kExitBadInput;
+        for (const auto& folder : folders) {
+            std::string shown = unpacked.empty() ? folder.string() : p + ": " + fs::relative(folder, unpacked).string();
+            auto problems = verifyPluginFolder(folder);
+            if (problems.empty())
+                std::cout << shown << ": OK (manifest valid, SDK compatible, checksum matches, entry symbol exported)\n";
+            for (const auto& problem : problems) std::cout << shown << ": " << problem << "\n";
+            if (!problems.empty()) commandExitStatus() = kExitBadInput;
+        }
+        if (!unpacked.empty()) fs::remove_all(unpacked);
     });
 }
 

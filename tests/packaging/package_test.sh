@@ -25,6 +25,7 @@ else
 fi
 
 host="$root/usr/bin/fpb-host"
+"$host" --data-dir "$work/data" plugins verify "$work"/packages/fpbridge-usb-reader-plugin_*.deb
 out="$("$host" --data-dir "$work/data" plugins --json)"
 echo "$out" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); ids=[p["id"] for p in d["loaded"]]; assert "org.fpbridge.usb-fingerprint-reader-v2" in ids, d; print("installed host loads:", ids)'
 [ -f "$root/usr/lib/udev/rules.d/60-fpbridge-reader.rules" ] || { echo "udev rule not installed"; exit 1; }

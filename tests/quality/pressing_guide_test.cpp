@@ -17,18 +17,9 @@ using fpb::synth::PressMode;
 
 namespace {
 
-Verdict expected(PressMode mode) {
-    switch (mode) {
-        case PressMode::Good: return Verdict::Good;
-        case PressMode::NotFlat: return Verdict::NotFlat;
-        case PressMode::TipOnly: return Verdict::TipOnly;
-        case PressMode::TooLow: return Verdict::TooLow;
-        case PressMode::OffCenter: return Verdict::OffCenter;
-        case PressMode::ForeignMatter: return Verdict::ForeignMatter;
-        case PressMode::TooMoist: return Verdict::TooMoist;
-        case PressMode::TooDry: return Verdict::TooDry;
-    }
-    return Verdict::Good;
+// The generator's mode names are the assessment's verdict names.
+bool recognised(PressMode mode, Verdict verdict) {
+    return std::string(fpb::synth::pressModeName(mode)) == fpb::quality::verdictName(verdict);
 }
 
 TEST(PressingGuide, GeneratedPressesOfEveryModeAreRecognised) {
@@ -43,7 +34,7 @@ TEST(PressingGuide, GeneratedPressesOfEveryModeAreRecognised) {
             o.mode = mode;
             o.impressionSeed = static_cast<std::uint64_t>(100 + i);
             auto r = fpb::quality::assessPress(fpb::synth::makeImpression(masters[static_cast<std::size_t>(i % kMasters)], o));
-            if (r.verdict == expected(mode)) ++right;
+            if (recognised(mode, r.verdict)) ++right;
             if (r.verdict == Verdict::Good) {
                 ++calledGood;
                 if (mode == PressMode::Good) ++calledGoodRight;
@@ -95,7 +86,7 @@ TEST(PressingGuide, RealImagesUntouchedAndWithEachModeApplied) {
             if (mode == PressMode::Good) continue;
             auto r = fpb::quality::assessPress(fpb::synth::applyModeToImage(image, mode, static_cast<std::uint64_t>(++seed)));
             recall[mode].second++;
-            if (r.verdict == expected(mode)) recall[mode].first++;
+            if (recognised(mode, r.verdict)) recall[mode].first++;
         }
     }
     ASSERT_EQ(total, 80);

@@ -11,22 +11,14 @@
 
 namespace fpb::plugin {
 
-namespace {
-
-void copyField(char* dst, std::size_t size, const std::string& src) {
-    std::strncpy(dst, src.c_str(), size - 1);
-    dst[size - 1] = '\0';
-}
-
-} // namespace
 
 void fillDeviceInfo(DeviceInfo* out, const std::string& id, const reader::DeviceIdentity& identity,
                     std::uint16_t vendorId, std::uint16_t productId, std::uint8_t bus, std::uint8_t port) {
-    copyField(out->id, sizeof out->id, id);
-    copyField(out->deviceType, sizeof out->deviceType, kDeviceTypeId);
-    copyField(out->model, sizeof out->model, identity.model);
-    copyField(out->serial, sizeof out->serial, identity.serial);
-    copyField(out->firmware, sizeof out->firmware, identity.firmware());
+    copyText(out->id, id.c_str());
+    copyText(out->deviceType, kDeviceTypeId);
+    copyText(out->model, identity.model.c_str());
+    copyText(out->serial, identity.serial.c_str());
+    copyText(out->firmware, identity.firmware().c_str());
     out->usbVendorId = vendorId;
     out->usbProductId = productId;
     out->usbBus = bus;

@@ -13,14 +13,6 @@
 
 namespace fpb::plugin {
 
-namespace {
-
-void copyField(char* dst, std::size_t size, const std::string& src) {
-    std::strncpy(dst, src.c_str(), size - 1);
-    dst[size - 1] = '\0';
-}
-
-} // namespace
 
 struct UsbReaderPlugin::State {
     std::string manifestJson;
@@ -65,10 +57,10 @@ void* UsbReaderPlugin::queryInterface(const char* interfaceId) {
 
 std::int32_t UsbReaderPlugin::getInfo(PluginInfo* out) {
     if (out == nullptr || out->size < sizeof(PluginInfo)) return kErrorInvalidArgument;
-    copyField(out->id, sizeof out->id, kPluginId);
-    copyField(out->displayName, sizeof out->displayName, kPluginDisplayName);
-    copyField(out->vendor, sizeof out->vendor, kPluginVendor);
-    copyField(out->version, sizeof out->version, FPB_PLUGIN_VERSION);
+    copyText(out->id, kPluginId);
+    copyText(out->displayName, kPluginDisplayName);
+    copyText(out->vendor, kPluginVendor);
+    copyText(out->version, FPB_PLUGIN_VERSION);
     out->sdk = SdkVersion{FPB_SDK_VERSION_MAJOR, FPB_SDK_VERSION_MINOR};
     return kOk;
 }
@@ -122,8 +114,8 @@ void UsbReaderPlugin::stop() {
 
 std::int32_t UsbReaderPlugin::getDeviceType(std::uint32_t index, DeviceTypeInfo* out) {
     if (index != 0 || out == nullptr || out->size < sizeof(DeviceTypeInfo)) return kErrorInvalidArgument;
-    copyField(out->id, sizeof out->id, kDeviceTypeId);
-    copyField(out->displayName, sizeof out->displayName, kDeviceTypeName);
+    copyText(out->id, kDeviceTypeId);
+    copyText(out->displayName, kDeviceTypeName);
     return kOk;
 }
 
@@ -152,7 +144,7 @@ std::int32_t UsbReaderPlugin::getDevice(std::uint32_t index, DeviceInfo* out, Er
         if (index >= list.size()) return setError(error, kErrorNotFound, "no reader at this index; list the readers again");
         const auto& r = list[index];
         fillDeviceInfo(out, r.id, r.identity, r.vendorId, r.productId, r.bus, r.port);
-        if (!r.problem.empty()) copyField(out->model, sizeof out->model, "(unusable: see the log)");
+        if (!r.problem.empty()) copyText(out->model, "(unusable: see the log)");
         return kOk;
     } catch (const std::exception& e) {
         return setError(error, kErrorGeneric, e.what());

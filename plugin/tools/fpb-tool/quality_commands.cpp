@@ -36,21 +36,6 @@ nlohmann::json reportJson(const QualityReport& r) {
             {"side_asymmetry", r.sideAsymmetry}};
 }
 
-// The verdict a generated or transformed press of `mode` should get.
-Verdict expectedVerdict(PressMode mode) {
-    switch (mode) {
-        case PressMode::Good: return Verdict::Good;
-        case PressMode::NotFlat: return Verdict::NotFlat;
-        case PressMode::TipOnly: return Verdict::TipOnly;
-        case PressMode::TooLow: return Verdict::TooLow;
-        case PressMode::OffCenter: return Verdict::OffCenter;
-        case PressMode::ForeignMatter: return Verdict::ForeignMatter;
-        case PressMode::TooMoist: return Verdict::TooMoist;
-        case PressMode::TooDry: return Verdict::TooDry;
-    }
-    return Verdict::Good;
-}
-
 struct Confusion {
     std::map<std::string, std::map<std::string, int>> counts;  // expected -> got -> n
     void add(const std::string& expected, const std::string& got) { ++counts[expected][got]; }

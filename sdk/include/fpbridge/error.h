@@ -40,6 +40,13 @@ struct Error {
     }
 };
 
+/// Copies `src` into a fixed-size field of an SDK struct, always NUL-terminated (truncates).
+template <std::size_t N>
+inline void copyText(char (&dst)[N], const char* src) {
+    std::strncpy(dst, src != nullptr ? src : "", N - 1);
+    dst[N - 1] = '\0';
+}
+
 /// Fills `error` (may be null) and returns `code`: `return setError(err, kErrorBusy, "...")`.
 inline std::int32_t setError(Error* error, std::int32_t code, const char* message) {
     if (error != nullptr && error->size >= sizeof(Error)) {

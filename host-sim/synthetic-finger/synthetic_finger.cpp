@@ -340,6 +340,7 @@ GreyImage applyModeToImage(const GreyImage& image, PressMode mode, std::uint64_t
             break;
         }
         case PressMode::NotFlat: {
+            // Tilted: one side of the finger (here of the sensor's width) fades out of contact.
             for (int y = 0; y < H; ++y)
                 for (int x = 0; x < W; ++x) {
                     double t = side * (x - W / 2.0) / (W / 2.0);
@@ -361,9 +362,21 @@ GreyImage applyModeToImage(const GreyImage& image, PressMode mode, std::uint64_t
             break;
         }
         case PressMode::TooMoist: {
-            // Ridges spread and merge: a minimum filter, then everything darker.
+            // Ridges spread and merge: within the print (textured blocks) valleys fill in with the
+            // darkness of the neighbouring ridges.
+            constexpr int b = 16;
             for (int y = 0; y < H; ++y)
                 for (int x = 0; x < W; ++x) {
+                    int bx0 = (x / b) * b, by0 = (y / b) * b;
+                    double sum = 0, sum2 = 0, n = 0;
+                    for (int yy = by0; yy < std::min(H, by0 + b); yy += 2)
+                        for (int xx = bx0; xx < std::min(W, bx0 + b); xx += 2) {
+                            double v = image.at(xx, yy);
+                            sum += v;
+                            sum2 += v * v;
+                            ++n;
+                        }
+                    double mean = sum / n, sd = std::sqrt(std::max(0.0, sum2 / n - mean * mean));
                     int m = 255;
                     for (int dy = -3; dy <= 3; ++dy)
                         for (int dx = -3; dx <= 3; ++dx) {
@@ -371,8 +384,8 @@ GreyImage applyModeToImage(const GreyImage& image, PressMode mode, std::uint64_t
                             m = std::min<int>(m, image.at(xx, yy));
                         }
                     double v = image.at(x, y);
-                    bool fingerHere = v < white - 25;
-                    out.at(x, y) = static_cast<std::uint8_t>(fingerHere ? m * 0.35 : (v + m) / 2.0);
+                    bool print = sd > 10 && mean < white - 8;
+                    out.at(x, y) = static_cast<std::uint8_t>(print ? m * 0.35 + (v - m) * 0.15 : (v + m) / 2.0);
                 }
             break;
         }

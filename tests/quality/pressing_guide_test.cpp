@@ -93,8 +93,9 @@ TEST(PressingGuide, RealImagesUntouchedAndWithEachModeApplied) {
     // The issue asks for 80% (64 of 80); measured 66 (BENCHMARKS.md lists the others and why).
     EXPECT_GE(good, 64);
     for (const auto& [mode, counts] : recall) {
-        // Measured recall per mode is 67-100% (too_moist and not_flat are the weak ones).
-        EXPECT_GE(counts.first * 100, counts.second * 60) << fpb::synth::pressModeName(mode);
+        // Measured on both sets: 84-99% per mode (BENCHMARKS.md); this set alone must stay above 75%.
+        EXPECT_GE(counts.first * 100, counts.second * 75) << fpb::synth::pressModeName(mode)
+            << ": " << counts.first << " of " << counts.second;
     }
 }
 

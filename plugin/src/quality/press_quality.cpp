@@ -26,6 +26,9 @@ constexpr double kDryContrast = 32.0;
 constexpr double kOffsetLimit = 0.16;
 constexpr double kTipOffset = -0.12;
 constexpr double kAsymmetryLimit = 1.9;
+// A print off to one side AND fading out on one side is a tilted finger, not a misplaced one.
+constexpr double kFadeAsymmetry = 1.4;
+constexpr double kEdgeFade = 0.45;
 constexpr double kLittleContactArea = 0.22;
 
 } // namespace
@@ -226,6 +229,30 @@ QualityReport assessPress(const GreyImage& image) {
     r.sideAsymmetry = std::max(leftContrast, rightContrast) / std::max(1.0, std::min(leftContrast, rightContrast));
     bool fadedLeft = leftContrast < rightContrast;
 
+    // How the print ends on its emptier side: a tilted finger fades out (the last blocks of contact
+    // are faint), a finger placed off to the side ends at its own edge or at the sensor's.
+    double edgeSum = 0, edgeRows = 0;
+    bool emptyLeft = r.centreOffsetX > 0;
+    for (int by = 0; by < gy; ++by) {
+        int edge = -1;
+        if (emptyLeft) {
+            for (int bx = 0; bx < gx; ++bx)
+                if (mask[static_cast<std::size_t>(by * gx + bx)]) { edge = bx; break; }
+        } else {
+            for (int bx = gx - 1; bx >= 0; --bx)
+                if (mask[static_cast<std::size_t>(by * gx + bx)]) { edge = bx; break; }
+        }
+        if (edge < 0 || edge == 0 || edge == gx - 1) continue;  // rows cut by the sensor's border say nothing
+        double sum = 0;
+        for (int k = 0; k < 2; ++k) {
+            int bx = emptyLeft ? edge + k : edge - k;
+            if (bx >= 0 && bx < gx) sum += blocks[static_cast<std::size_t>(by * gx + bx)].stddev;
+        }
+        edgeSum += sum / 2;
+        ++edgeRows;
+    }
+    r.edgeFade = edgeRows > 0 && r.contrast > 0 ? 1.0 - std::min(1.0, edgeSum / edgeRows / r.contrast) : 0;
+
     // Share of the print that is ridge (dark): moist fingers merge ridges and close the valleys.
     std::vector<int> printHistogram(256, 0);
     long printPixels = 0;
@@ -252,12 +279,14 @@ QualityReport assessPress(const GreyImage& image) {
              (r.darkness > kMoistDarkness - 0.06 && r.ridgeShare > kMoistRidgeShare - 0.17))
         r.verdict = Verdict::TooMoist;
     else if (r.darkness < kDryDarkness && (r.contrast < kDryContrast || r.ridgeClarity < 0.3) &&
-             r.sideAsymmetry < kAsymmetryLimit)
+             r.sideAsymmetry < kFadeAsymmetry)
         r.verdict = Verdict::TooDry;
     else if (r.centreOffsetY < kTipOffset && bottomFraction < 0.7) r.verdict = Verdict::TipOnly;
     else if (r.centreOffsetY > kOffsetLimit && topFraction > 0.15) r.verdict = Verdict::TooLow;
-    else if (std::abs(r.centreOffsetX) > kOffsetLimit && r.sideAsymmetry < kAsymmetryLimit) r.verdict = Verdict::OffCenter;
-    else if (r.sideAsymmetry >= kAsymmetryLimit) r.verdict = Verdict::NotFlat;
+    else if (std::abs(r.centreOffsetX) > kOffsetLimit)
+        r.verdict = (r.sideAsymmetry >= kFadeAsymmetry && r.edgeFade > kEdgeFade) ? Verdict::NotFlat : Verdict::OffCenter;
+    else if (r.sideAsymmetry >= kAsymmetryLimit || (r.sideAsymmetry >= kFadeAsymmetry + 0.1 && r.edgeFade > kEdgeFade + 0.1))
+        r.verdict = Verdict::NotFlat;
     else if (r.contactArea < kLittleContactArea) r.verdict = Verdict::TooLittleContact;
     else r.verdict = Verdict::Good;
     if (r.verdict == Verdict::TooLow) r.move = Direction::Up;

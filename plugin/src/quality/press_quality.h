@@ -45,6 +45,7 @@ struct QualityReport {
     double ridgeShare = 0;         ///< share of the print darker than half-way between ridge and paper
     double uniformPatch = 0;       ///< fraction of the print covered by flat, blank matter
     double sideAsymmetry = 1;      ///< contrast ratio between the print's two sides
+    double edgeFade = 0;           ///< 0-1: how faint the print's last blocks are on its emptier side
     std::vector<std::uint8_t> contactMask;  ///< per block, 1 = contact
     int blockSize = 0, blocksX = 0, blocksY = 0;
 

@@ -29,6 +29,7 @@ constexpr double kAsymmetryLimit = 1.9;
 // A print off to one side AND fading out on one side is a tilted finger, not a misplaced one.
 constexpr double kFadeAsymmetry = 1.4;
 constexpr double kEdgeFade = 0.45;
+constexpr double kTiltOffset = 0.10;
 constexpr double kLittleContactArea = 0.22;
 
 } // namespace
@@ -283,8 +284,9 @@ QualityReport assessPress(const GreyImage& image) {
         r.verdict = Verdict::TooDry;
     else if (r.centreOffsetY < kTipOffset && bottomFraction < 0.7) r.verdict = Verdict::TipOnly;
     else if (r.centreOffsetY > kOffsetLimit && topFraction > 0.15) r.verdict = Verdict::TooLow;
-    else if (std::abs(r.centreOffsetX) > kOffsetLimit)
-        r.verdict = (r.sideAsymmetry >= kFadeAsymmetry && r.edgeFade > kEdgeFade) ? Verdict::NotFlat : Verdict::OffCenter;
+    else if (std::abs(r.centreOffsetX) > kTiltOffset && r.sideAsymmetry >= kFadeAsymmetry && r.edgeFade > kEdgeFade)
+        r.verdict = Verdict::NotFlat;  // shifted a little because one side does not touch
+    else if (std::abs(r.centreOffsetX) > kOffsetLimit) r.verdict = Verdict::OffCenter;
     else if (r.sideAsymmetry >= kAsymmetryLimit || (r.sideAsymmetry >= kFadeAsymmetry + 0.1 && r.edgeFade > kEdgeFade + 0.1))
         r.verdict = Verdict::NotFlat;
     else if (r.contactArea < kLittleContactArea) r.verdict = Verdict::TooLittleContact;

@@ -4,6 +4,7 @@
 #include "reader_model.h"
 
 #include <linux/ioctl.h>
+#include <zlib.h>
 #include <linux/usbdevice_fs.h>
 
 #include <algorithm>
@@ -21,19 +22,7 @@ constexpr std::uint8_t kEpEvents = 0x83;
 constexpr std::size_t kChunk = 65532;
 
 std::uint32_t crc(const std::uint8_t* p, std::size_t n) {
-    // CRC-32 (IEEE), table-driven like a firmware would do it.
-    static const auto table = [] {
-        std::array<std::uint32_t, 256> t{};
-        for (std::uint32_t i = 0; i < 256; ++i) {
-            std::uint32_t c = i;
-            for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[i] = c;
-        }
-        return t;
-    }();
-    std::uint32_t c = 0xFFFFFFFFu;
-    for (std::size_t i = 0; i < n; ++i) c = table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
-    return ~c;
+    return static_cast<std::uint32_t>(::crc32(0, p, static_cast<uInt>(n)));  // CRC-32 (IEEE), as zlib computes it
 }
 
 void put16(std::vector<std::uint8_t>& v, std::size_t at, std::uint32_t x) {
@@ -84,6 +73,10 @@ void ReaderModel::respond(std::uint8_t code, std::uint16_t sequence, std::uint16
         faults_.oversizeNextFrame = false;
         put32(frame, 8, 0x00F00000u);  // 15 MiB: over the protocol's limit
         frame.resize(std::min<std::size_t>(frame.size(), 64));
+    }
+    if (responsesRead_ == responses_.size()) {
+        responses_.clear();
+        responsesRead_ = 0;
     }
     responses_.insert(responses_.end(), frame.begin(), frame.end());
     responsesReadyAt_ = Clock::now() + std::chrono::milliseconds(faults_.responseDelayMs);
@@ -149,9 +142,11 @@ void ReaderModel::handleCommand(const std::uint8_t* p, std::size_t n) {
             return respond(0x85, seq, 0, {});
         case 0x06:
             responses_.clear();
+            responsesRead_ = 0;
             return respond(0x86, seq, 0, {});
         case 0x07:
             responses_.clear();
+            responsesRead_ = 0;
             return respond(0x87, seq, 0, {});
         default:
             return respond(code | 0x80, seq, 3, {});
@@ -221,10 +216,10 @@ void ReaderModel::progress() {
         pendingBulkIn_.erase(pendingBulkIn_.begin());
         complete(u, -EPIPE, 0);
     }
-    while (!pendingBulkIn_.empty() && !responses_.empty() && Clock::now() >= responsesReadyAt_) {
+    while (!pendingBulkIn_.empty() && responsesRead_ < responses_.size() && Clock::now() >= responsesReadyAt_) {
         Urb u = pendingBulkIn_.front();
         pendingBulkIn_.erase(pendingBulkIn_.begin());
-        std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(u.buffer->data_len), responses_.size());
+        std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(u.buffer->data_len), responses_.size() - responsesRead_);
         bool unplugAfter = false;
         if (faults_.unplugAfterResponseBytes >= 0) {
             if (static_cast<long>(n) >= faults_.unplugAfterResponseBytes) {
@@ -234,8 +229,8 @@ void ReaderModel::progress() {
                 faults_.unplugAfterResponseBytes -= static_cast<long>(n);
             }
         }
-        std::copy(responses_.begin(), responses_.begin() + static_cast<std::ptrdiff_t>(n), u.buffer->data);
-        responses_.erase(responses_.begin(), responses_.begin() + static_cast<std::ptrdiff_t>(n));
+        std::memcpy(u.buffer->data, responses_.data() + responsesRead_, n);
+        responsesRead_ += n;
         if (unplugAfter) {
             faults_.unplugAfterResponseBytes = -1;
             pendingBulkIn_.insert(pendingBulkIn_.begin(), u);
@@ -263,6 +258,7 @@ void ReaderModel::unplugNow() {
     pendingBulkIn_.clear();
     pendingInterrupt_.clear();
     responses_.clear();
+    responsesRead_ = 0;
     events_.clear();
 }
 
@@ -369,6 +365,7 @@ void ReaderModel::replugged() {
     fingerUpAt_.reset();
     listeningSince_.reset();
     responses_.clear();
+    responsesRead_ = 0;
     events_.clear();
     completed_.clear();
     for (auto& u : inFlight_) {
@@ -424,6 +421,10 @@ bool ReaderModel::wantsRemoval() {
 
 void ReaderModel::queueRawResponse(std::size_t bytes) {
     std::lock_guard lock(mutex_);
+    if (responsesRead_ == responses_.size()) {
+        responses_.clear();
+        responsesRead_ = 0;
+    }
     responses_.insert(responses_.end(), bytes, 0xA5);
     responsesReadyAt_ = Clock::now();
 }

@@ -64,7 +64,8 @@ private:
     bool wantsRemoval_ = false;
     bool fingerOn_ = false;
     GreyImage sensor_;
-    std::deque<std::uint8_t> responses_;
+    std::vector<std::uint8_t> responses_;  ///< bytes queued on the IN endpoint, from responsesRead_ on
+    std::size_t responsesRead_ = 0;
     Clock::time_point responsesReadyAt_{};
     std::deque<std::array<std::uint8_t, 8>> events_;
     std::uint8_t eventCounter_ = 0;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "reader/reader_protocol.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -10,16 +12,6 @@
 namespace fpb::reader {
 
 namespace {
-
-std::array<std::uint32_t, 256> makeCrcTable() {
-    std::array<std::uint32_t, 256> table{};
-    for (std::uint32_t i = 0; i < 256; ++i) {
-        std::uint32_t c = i;
-        for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        table[i] = c;
-    }
-    return table;
-}
 
 std::string fixedString(const std::uint8_t* p, std::size_t size) {
     std::size_t n = 0;
@@ -45,10 +37,14 @@ const char* deviceStatusName(std::uint16_t status) {
 }
 
 std::uint32_t crc32(const std::uint8_t* data, std::size_t size, std::uint32_t crc) {
-    static const auto table = makeCrcTable();
-    crc = ~crc;
-    for (std::size_t i = 0; i < size; ++i) crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
-    return ~crc;
+    // zlib's crc32 is this exact CRC, several times faster than a byte table on whole images.
+    while (size > 0) {
+        uInt chunk = static_cast<uInt>(std::min<std::size_t>(size, 1u << 30));
+        crc = static_cast<std::uint32_t>(::crc32(crc, data, chunk));
+        data += chunk;
+        size -= chunk;
+    }
+    return crc;
 }
 
 std::uint16_t readU16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] | (p[1] << 8)); }

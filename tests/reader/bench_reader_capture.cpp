@@ -75,6 +75,13 @@ void BM_RawBulkReadSameBytes(benchmark::State& state) {
     libusb_close(handle);
 }
 
+// One small command and its answer: what a single emulated round trip costs.
+void BM_SmallCommandRoundTrip(benchmark::State& state) {
+    fpb::reader::UsbReader reader(world().device);
+    for (auto _ : state) benchmark::DoNotOptimize(reader.fingerPresent());
+}
+
+BENCHMARK(BM_SmallCommandRoundTrip)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_RawBulkReadSameBytes)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_CaptureThroughProtocol)->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -16,7 +16,14 @@ constexpr double kPi = 3.14159265358979323846;
 constexpr int kNeighbours = 5;
 constexpr int kAlignments = 12;
 
-double angleDiff(double a, double b) { return std::abs(std::remainder(a - b, 2 * kPi)); }
+// |a - b| folded into 0..pi. Inputs stay within a few turns, so two folds are enough and much
+// cheaper than std::remainder, which dominated the comparison time.
+inline double wrapAngle(double d) {
+    while (d > kPi) d -= 2 * kPi;
+    while (d < -kPi) d += 2 * kPi;
+    return d;
+}
+inline double angleDiff(double a, double b) { return std::abs(wrapAngle(a - b)); }
 
 struct Neighbour {
     double distance, bearing, direction;
@@ -39,8 +46,8 @@ std::vector<Local> localStructures(const Template& t) {
         std::partial_sort(byDistance.begin(), byDistance.begin() + static_cast<std::ptrdiff_t>(k), byDistance.end());
         for (std::size_t q = 0; q < k; ++q) {
             const auto& o = t.minutiae[byDistance[q].second];
-            double bearing = std::remainder(std::atan2(o.y - m.y, o.x - m.x) - m.angle, 2 * kPi);
-            out[i].n[q] = {byDistance[q].first, bearing, std::remainder(o.angle - m.angle, 2 * kPi)};
+            double bearing = wrapAngle(std::atan2(o.y - m.y, o.x - m.x) - m.angle);
+            out[i].n[q] = {byDistance[q].first, bearing, wrapAngle(o.angle - m.angle)};
         }
         out[i].count = static_cast<int>(k);
     }
@@ -105,7 +112,9 @@ int compareTemplates(const Template& probe, const Template& candidate) {
             double bestD = 1e9;
             for (std::size_t j = 0; j < B.size(); ++j) {
                 if (used[j]) continue;
-                double d = std::hypot(B[j].x - tx, B[j].y - ty);
+                double ex = B[j].x - tx, ey = B[j].y - ty;
+                if (std::abs(ex) >= 14 || std::abs(ey) >= 14) continue;
+                double d = std::sqrt(ex * ex + ey * ey);
                 if (d < 14 && angleDiff(B[j].angle, ta) < 0.45 && d < bestD) {
                     bestD = d;
                     best = static_cast<int>(j);

@@ -52,8 +52,57 @@ std::vector<std::uint8_t> ansiToIso(const std::vector<std::uint8_t>& ansi);
 bool looksLikeAnsi(const std::uint8_t* data, std::size_t size);
 
 // ---- comparison -------------------------------------------------------------------------------
+/// A template made ready for comparison once: each minutia's local structure (its nearest
+/// neighbours, invariant to rotation and translation), an index of those neighbour edges by
+/// length and bearing, and a grid of the minutiae by position. Comparing two prepared templates
+/// allocates nothing (per-thread scratch space is reused). Immutable, so thread-safe to share.
+class PreparedTemplate {
+public:
+    static constexpr int kNeighbours = 5;
+    struct Point {
+        double x, y, angle;
+    };
+    struct Neighbour {
+        double distance, bearing, direction;
+    };
+    struct Local {
+        Neighbour n[kNeighbours];
+        int count;
+    };
+
+    PreparedTemplate() = default;
+    explicit PreparedTemplate(const Template& t);
+    std::size_t size() const { return points_.size(); }
+    /// Heap bytes held (for memory accounting).
+    std::size_t memoryBytes() const;
+
+private:
+    friend int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& candidate);
+    std::vector<Point> points_;
+    std::vector<Local> local_;
+    // Neighbour edges bucketed by distance and bearing, with coarse copies of their features
+    // (angles in 1/65536 turn) for a cheap first test.
+    struct Edge {
+        float distance;
+        std::int16_t bearing, direction;
+        std::uint32_t code;  ///< minutia << 3 | neighbour
+    };
+    std::vector<std::uint32_t> edgeStart_;
+    std::vector<Edge> edges_;
+    // Minutiae bucketed on a square grid over their bounding box.
+    int minX_ = 0, minY_ = 0, maxX_ = -1, maxY_ = -1;
+    int gridW_ = 0, gridH_ = 0;
+    std::vector<std::uint32_t> cellStart_;
+    std::vector<std::uint32_t> cellItems_;
+};
+
 /// Similarity 0..1000 (higher = more alike). Symmetric up to rounding. Thread-safe.
 int compareTemplates(const Template& probe, const Template& candidate);
+/// The same score from prepared templates, without rebuilding their local structures.
+int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& candidate);
+/// max(compare(a, b), compare(b, a)): the score every decision in the plugin uses.
+int compareSymmetric(const PreparedTemplate& a, const PreparedTemplate& b);
+int compareSymmetric(const Template& a, const Template& b);
 
 /// Decision thresholds measured as false-match rates on impostor comparisons (BENCHMARKS.md).
 constexpr int kThresholdFmr1e3 = 150;

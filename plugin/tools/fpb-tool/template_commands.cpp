@@ -77,13 +77,12 @@ int runEval(const TemplateArgs& a) {
         return fpb::tool::kExitBadInput;
     }
     std::vector<int> genuine, impostor;
-    std::vector<std::pair<std::string, const Template*>> all;
+    std::vector<std::pair<std::string, fpb::tmpl::PreparedTemplate>> all;
     for (auto& [finger, list] : fingers)
-        for (auto& [imp, t] : list) all.emplace_back(finger, &t);
+        for (auto& [imp, t] : list) all.emplace_back(finger, fpb::tmpl::PreparedTemplate(t));
     for (std::size_t i = 0; i < all.size(); ++i)
         for (std::size_t j = i + 1; j < all.size(); ++j) {
-            int s = std::max(fpb::tmpl::compareTemplates(*all[i].second, *all[j].second),
-                             fpb::tmpl::compareTemplates(*all[j].second, *all[i].second));
+            int s = fpb::tmpl::compareSymmetric(all[i].second, all[j].second);
             (all[i].first == all[j].first ? genuine : impostor).push_back(s);
         }
     // EER: sweep thresholds.
@@ -154,7 +153,7 @@ void installTemplateCommands(CLI::App& app) {
     match->callback([] {
         try {
             auto ta = loadTemplate(args.a, args.dpi), tb = loadTemplate(args.b, args.dpi);
-            int score = std::max(fpb::tmpl::compareTemplates(ta, tb), fpb::tmpl::compareTemplates(tb, ta));
+            int score = fpb::tmpl::compareSymmetric(ta, tb);
             bool isMatch = score >= fpb::tmpl::kThresholdFmr1e4;
             if (args.json)
                 std::cout << nlohmann::json{{"score", score}, {"match", isMatch}, {"threshold", fpb::tmpl::kThresholdFmr1e4}}.dump()

@@ -122,20 +122,71 @@ namespace fpb::tmpl {
 
 /// 1:N search over enrolled templates, on every core. Keys are caller-chosen ("user/finger").
 /// add/remove must not overlap identify; identify calls may overlap each other.
+///
+/// Two stages. The first scores every entry from a compact index of its minutia pairs (length and
+/// the two minutiae's directions relative to the line joining them, as a 15-bit code, plus the
+/// line's direction in 4 bits): codes it shares with the probe vote for a rotation, and the best
+/// rotation's votes are the score (small-integer look-ups only). The best `shortlist` entries then
+/// get the exact comparison, which alone decides the scores returned. A gallery no larger than the
+/// shortlist is compared exhaustively.
 class Identifier {
 public:
     struct Candidate {
         std::string key;
         int score = 0;
     };
+    static constexpr std::size_t kDefaultShortlist = 600;
+
     void add(const std::string& key, Template t);
     void clear();
-    std::size_t size() const { return entries_.size(); }
-    /// The best candidates scoring at least `threshold`, best first.
+    /// Releases spare capacity after the last add (the gallery is then at its smallest).
+    void shrinkToFit();
+    std::size_t size() const { return keys_.size(); }
+    /// The best candidates scoring at least `threshold`, best first (two stages).
     std::vector<Candidate> identify(const Template& probe, int threshold, std::size_t maxCandidates = 5) const;
+    /// The same search with the exact comparison against every entry (the reference for the
+    /// first stage, and its fallback for small galleries).
+    std::vector<Candidate> identifyExhaustive(const Template& probe, int threshold, std::size_t maxCandidates = 5) const;
+    /// First-stage scores of every entry, in the order added.
+    std::vector<std::uint16_t> firstStageScores(const Template& probe) const;
+
+    void setShortlist(std::size_t entries) { shortlist_ = entries; }
+    std::size_t shortlist() const { return shortlist_; }
+    /// Worker threads (0: one per core).
+    void setThreads(unsigned threads) { threads_ = threads; }
+    /// Bytes held for the gallery (keys, packed minutiae, first-stage codes, offsets).
+    std::size_t memoryBytes() const;
+    /// The stored form of entry i (minutiae as they are compared).
+    Template entry(std::size_t i) const;
+    const std::string& key(std::size_t i) const { return keys_[i]; }
+
+    /// A minutia as the gallery stores it (8 bytes).
+    struct Packed {
+        std::int16_t x, y;
+        std::uint16_t angle;  ///< 1/65536 turn
+        std::uint8_t type, quality;
+    };
 
 private:
-    std::vector<std::pair<std::string, Template>> entries_;
+    unsigned workers(std::size_t jobs) const;
+    std::vector<Candidate> rank(const Template& probe, const std::vector<std::uint32_t>& which, int threshold,
+                                std::size_t maxCandidates) const;
+
+    std::vector<std::string> keys_;
+    std::vector<Packed> minutiae_;
+    std::vector<std::uint32_t> minutiaStart_{0};
+    std::vector<std::uint16_t> codes_;
+    std::vector<std::uint8_t> lines_;
+    std::vector<std::uint32_t> codeStart_{0};
+    std::size_t shortlist_ = kDefaultShortlist;
+    unsigned threads_ = 0;
 };
+
+/// Benchmark galleries: `count` made-up templates derived from `bases` (real or synthetic
+/// templates). Each takes the upper part of one base and the lower part of another, both
+/// mirrored left to right (so that no base finger, which may be a probe's, is reproduced),
+/// rotated and shifted, with minutiae jittered, some dropped and a few spurious ones added.
+/// Deterministic from `seed`.
+std::vector<Template> generateGallery(const std::vector<Template>& bases, std::size_t count, std::uint64_t seed);
 
 } // namespace fpb::tmpl

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// fpb-tool bench identify: 1:N identification over a large generated gallery, two stages against
+// exhaustive full matching in the same run.
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "image/image_files.h"
+#include "synthetic_finger.h"
+#include "template/fingerprint_template.h"
+#include "tool_commands.h"
+
+namespace fs = std::filesystem;
+using fpb::tmpl::Identifier;
+using fpb::tmpl::Template;
+
+namespace {
+
+struct BenchArgs {
+    std::string dir;
+    int dpi = 500;
+    std::size_t gallery = 100000;
+    int synthetic = 4;
+    std::size_t exhaustiveProbes = 70;
+    std::size_t shortlist = Identifier::kDefaultShortlist;
+    unsigned threads = 0;
+    int mateImpression = 2;
+    std::uint64_t seed = 1;
+    bool json = false;
+};
+
+double msSince(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
+}
+
+int runBenchIdentify(const BenchArgs& a) {
+    // Real prints: impression `mateImpression` of each finger joins the gallery, the others probe.
+    std::regex name(R"((\d+)_(\d+)\.(tif|png|pgm))");
+    std::vector<fs::path> paths;
+    if (fs::is_directory(a.dir))
+        for (const auto& e : fs::directory_iterator(a.dir)) paths.push_back(e.path());
+    std::sort(paths.begin(), paths.end());
+    std::vector<Template> bases;
+    std::vector<std::pair<std::string, Template>> mates, probes;
+    for (const auto& p : paths) {
+        std::smatch m;
+        std::string fn = p.filename().string();
+        if (!std::regex_match(fn, m, name)) continue;
+        try {
+            Template t = fpb::tmpl::extractTemplate(fpb::loadImage(p.string(), a.dpi));
+            bases.push_back(t);
+            (std::stoi(m[2]) == a.mateImpression ? mates : probes).emplace_back(m[1], std::move(t));
+        } catch (const std::exception& e) {
+            std::cerr << fn << ": " << e.what() << "\n";
+        }
+    }
+    if (mates.empty() || probes.empty()) {
+        std::cerr << "error: no <finger>_<impression> images in " << a.dir << "\n";
+        return fpb::tool::kExitBadInput;
+    }
+    // Synthetic fingers widen the pool the generated gallery is made from.
+    for (int f = 0; f < a.synthetic; ++f)
+        for (int imp = 1; imp <= 2; ++imp) {
+            try {
+                bases.push_back(fpb::tmpl::extractTemplate(
+                    fpb::synth::generatePress(static_cast<std::uint64_t>(9000 + f), imp, fpb::synth::PressMode::Good)));
+            } catch (const std::exception&) {
+            }
+        }
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<Template> generated = fpb::tmpl::generateGallery(bases, a.gallery, a.seed);
+    Identifier id;
+    id.setShortlist(a.shortlist);
+    id.setThreads(a.threads);
+    // The real prints are spread through the gallery.
+    std::size_t next = 0;
+    for (std::size_t g = 0; g < generated.size(); ++g) {
+        if (next < mates.size() && g == next * generated.size() / mates.size()) {
+            id.add(mates[next].first, mates[next].second);
+            ++next;
+        }
+        id.add("generated/" + std::to_string(g), std::move(generated[g]));
+    }
+    for (; next < mates.size(); ++next) id.add(mates[next].first, mates[next].second);
+    id.shrinkToFit();
+    double buildMs = msSince(t0);
+    double meanMinutiae = 0;
+    for (std::size_t i = 0; i < id.size(); ++i) meanMinutiae += static_cast<double>(id.entry(i).minutiae.size());
+    meanMinutiae /= static_cast<double>(id.size());
+
+    std::vector<double> twoStageMs, firstStageMs, exhaustiveMs;
+    std::size_t checked = 0, same = 0, exhaustiveMate = 0, twoStageMate = 0, mateInShortlist = 0;
+    std::size_t aboveThreshold = 0, sameAboveThreshold = 0, sameWhenExhaustiveIsMate = 0;
+    std::vector<std::size_t> mateIndex;
+    for (std::size_t i = 0; i < id.size(); ++i) mateIndex.push_back(i);
+    std::map<std::string, std::size_t> indexOfKey;
+    for (std::size_t i = 0; i < id.size(); ++i)
+        if (id.key(i).rfind("generated/", 0) != 0) indexOfKey[id.key(i)] = i;
+    int bestImpostorExhaustive = 0;
+    for (std::size_t p = 0; p < probes.size(); ++p) {
+        const auto& [finger, probe] = probes[p];
+        auto s0 = std::chrono::steady_clock::now();
+        auto firstScores = id.firstStageScores(probe);
+        firstStageMs.push_back(msSince(s0));
+        std::size_t mi = indexOfKey.at(finger);
+        std::size_t rank = 0;
+        for (std::size_t i = 0; i < firstScores.size(); ++i)
+            rank += firstScores[i] > firstScores[mi] || (firstScores[i] == firstScores[mi] && i < mi);
+        mateInShortlist += rank < a.shortlist;
+
+        s0 = std::chrono::steady_clock::now();
+        auto two = id.identify(probe, 0, 1);
+        twoStageMs.push_back(msSince(s0));
+        twoStageMate += !two.empty() && two[0].key == finger;
+        if (p < a.exhaustiveProbes) {
+            s0 = std::chrono::steady_clock::now();
+            auto all = id.identifyExhaustive(probe, 0, 1);
+            exhaustiveMs.push_back(msSince(s0));
+            ++checked;
+            bool agree = !two.empty() && !all.empty() && two[0].key == all[0].key && two[0].score == all[0].score;
+            same += agree;
+            bool isMate = !all.empty() && all[0].key == finger;
+            exhaustiveMate += isMate;
+            sameWhenExhaustiveIsMate += isMate && agree;
+            if (!all.empty() && all[0].score >= fpb::tmpl::kThresholdFmr1e3) {
+                ++aboveThreshold;
+                sameAboveThreshold += agree;
+            }
+            if (!isMate && !all.empty()) bestImpostorExhaustive = std::max(bestImpostorExhaustive, all[0].score);
+            if (!a.json)
+                std::cerr << "probe " << p + 1 << "/" << probes.size() << " " << finger << ": two-stage "
+                          << (two.empty() ? "-" : two[0].key + " " + std::to_string(two[0].score)) << ", exhaustive "
+                          << (all.empty() ? "-" : all[0].key + " " + std::to_string(all[0].score)) << (agree ? "" : "  DIFFERENT")
+                          << ", mate's first-stage rank " << rank << "\n";
+        }
+    }
+    auto frac = [](std::size_t n, std::size_t d) { return d ? static_cast<double>(n) / static_cast<double>(d) : 0.0; };
+    unsigned cores = a.threads ? a.threads : std::thread::hardware_concurrency();
+    nlohmann::json out = {
+        {"gallery_templates", id.size()},
+        {"generated_templates", a.gallery},
+        {"real_templates_in_gallery", mates.size()},
+        {"probes", probes.size()},
+        {"threads", cores},
+        {"shortlist", a.shortlist},
+        {"mean_minutiae_per_template", meanMinutiae},
+        {"gallery_bytes", id.memoryBytes()},
+        {"bytes_per_template", static_cast<double>(id.memoryBytes()) / static_cast<double>(id.size())},
+        {"build_ms", buildMs},
+        {"two_stage_ms_median", percentile(twoStageMs, 0.5)},
+        {"two_stage_ms_p95", percentile(twoStageMs, 0.95)},
+        {"first_stage_ms_median", percentile(firstStageMs, 0.5)},
+        {"exhaustive_ms_median", percentile(exhaustiveMs, 0.5)},
+        {"speedup_over_exhaustive", percentile(twoStageMs, 0.5) > 0 ? percentile(exhaustiveMs, 0.5) / percentile(twoStageMs, 0.5) : 0},
+        {"mate_in_shortlist", frac(mateInShortlist, probes.size())},
+        {"two_stage_best_is_mate", frac(twoStageMate, probes.size())},
+        {"checked_against_exhaustive", checked},
+        {"same_best_as_exhaustive", frac(same, checked)},
+        {"exhaustive_best_is_mate", frac(exhaustiveMate, checked)},
+        {"same_best_when_exhaustive_best_is_mate", frac(sameWhenExhaustiveIsMate, exhaustiveMate)},
+        {"exhaustive_best_at_or_above_fmr_1e3_threshold", aboveThreshold},
+        {"same_best_when_exhaustive_best_is_at_or_above_fmr_1e3_threshold", frac(sameAboveThreshold, aboveThreshold)},
+        {"highest_exhaustive_best_that_is_not_the_mate", bestImpostorExhaustive}};
+    if (a.json) {
+        std::cout << out.dump(2) << "\n";
+        return 0;
+    }
+    std::cout << std::fixed << std::setprecision(1) << "gallery " << id.size() << " templates (" << mates.size()
+              << " real), " << out["bytes_per_template"].get<double>() << " bytes per template, " << cores << " threads, shortlist "
+              << a.shortlist << "\nidentification: two stages " << out["two_stage_ms_median"].get<double>() << " ms median ("
+              << out["two_stage_ms_p95"].get<double>() << " ms p95; first stage " << out["first_stage_ms_median"].get<double>()
+              << " ms), exhaustive " << out["exhaustive_ms_median"].get<double>() << " ms\nmate in the shortlist "
+              << 100 * out["mate_in_shortlist"].get<double>() << "% of " << probes.size() << " probes; same best as exhaustive "
+              << 100 * out["same_best_as_exhaustive"].get<double>() << "% of " << checked << " (exhaustive best is the mate for "
+              << 100 * out["exhaustive_best_is_mate"].get<double>() << "%; same best when it is: "
+              << 100 * out["same_best_when_exhaustive_best_is_mate"].get<double>() << "%; when it scores at least "
+              << fpb::tmpl::kThresholdFmr1e3 << ": " << 100 * out["same_best_when_exhaustive_best_is_at_or_above_fmr_1e3_threshold"].get<double>()
+              << "% of " << aboveThreshold << ")\n";
+    return 0;
+}
+
+void installBenchCommands(CLI::App& app) {
+    static BenchArgs args;
+    auto* bench = app.add_subcommand("bench", "Speed measurements");
+    bench->require_subcommand(1);
+    auto* identify = bench->add_subcommand(
+        "identify", "1:N identification over a generated gallery: two stages against exhaustive full matching");
+    identify->add_option("DIR", args.dir, "Folder of <finger>_<impression> images (e.g. FVC2002_DB1_B)")->required();
+    identify->add_option("--dpi", args.dpi)->capture_default_str();
+    identify->add_option("--gallery", args.gallery, "Generated templates in the gallery")->capture_default_str();
+    identify->add_option("--synthetic", args.synthetic, "Synthetic fingers added to the pool the gallery is made from")->capture_default_str();
+    identify->add_option("--exhaustive-probes", args.exhaustiveProbes, "Probes also searched exhaustively (slow)")->capture_default_str();
+    identify->add_option("--shortlist", args.shortlist, "First-stage candidates given the full comparison")->capture_default_str();
+    identify->add_option("--threads", args.threads, "Worker threads (0: one per core)")->capture_default_str();
+    identify->add_option("--mate-impression", args.mateImpression, "Impression of each finger put in the gallery")->capture_default_str();
+    identify->add_option("--seed", args.seed)->capture_default_str();
+    identify->add_flag("--json", args.json);
+    identify->callback([] { std::exit(runBenchIdentify(args)); });
+}
+
+} // namespace
+
+FPB_TOOL_COMMANDS(installBenchCommands);

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Two-stage identification: the first stage must keep the right candidate in a short list, and
+// the two stages must return what the exhaustive search returns.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "template/fingerprint_template.h"
+
+using namespace fpb::tmpl;
+
+namespace {
+
+constexpr double kTwoPi = 6.28318530717958647692;
+
+Template randomFinger(std::mt19937& rng, int n = 40) {
+    Template t;
+    t.width = 388;
+    t.height = 374;
+    std::uniform_int_distribution<int> x(20, 367), y(20, 353);
+    std::uniform_real_distribution<double> a(0, kTwoPi);
+    for (int i = 0; i < n; ++i) t.minutiae.push_back({x(rng), y(rng), a(rng), MinutiaType::Ending, 60});
+    return t;
+}
+
+// Another press of the same finger: rotated, shifted, jittered, some minutiae lost, a few spurious.
+Template pressAgain(const Template& t, std::mt19937& rng) {
+    std::uniform_real_distribution<double> rot(-0.5, 0.5), shift(-25, 25), u(0, 1);
+    std::normal_distribution<double> jitter(0, 1.5), ajitter(0, 0.06);
+    double r = rot(rng), c = std::cos(r), s = std::sin(r), sx = shift(rng), sy = shift(rng);
+    Template out = t;
+    out.minutiae.clear();
+    for (const auto& m : t.minutiae) {
+        if (u(rng) < 0.2) continue;
+        double dx = m.x - 194, dy = m.y - 187;
+        Minutia p = m;
+        p.x = static_cast<int>(std::lround(194 + dx * c - dy * s + sx + jitter(rng)));
+        p.y = static_cast<int>(std::lround(187 + dx * s + dy * c + sy + jitter(rng)));
+        p.angle = std::fmod(m.angle + r + ajitter(rng) + 2 * kTwoPi, kTwoPi);
+        out.minutiae.push_back(p);
+    }
+    for (int i = 0; i < 3; ++i) out.minutiae.push_back(randomFinger(rng, 1).minutiae[0]);
+    return out;
+}
+
+struct Gallery {
+    Identifier id;
+    std::vector<Template> fingers;
+};
+
+Gallery makeGallery(std::size_t n, std::mt19937& rng) {
+    Gallery g;
+    for (std::size_t i = 0; i < n; ++i) {
+        g.fingers.push_back(randomFinger(rng, 30 + static_cast<int>(i % 25)));
+        g.id.add("user-" + std::to_string(i), g.fingers.back());
+    }
+    return g;
+}
+
+TEST(Identifier, FirstStageKeepsTheRightCandidateInAShortList) {
+    std::mt19937 rng(11);
+    Gallery g = makeGallery(400, rng);
+    g.id.setShortlist(8);  // 2% of the gallery gets the full comparison
+    for (std::size_t f = 0; f < 400; f += 20) {
+        Template probe = pressAgain(g.fingers[f], rng);
+        // The mate ranks among the first few of the first stage...
+        auto first = g.id.firstStageScores(probe);
+        std::size_t rank = 0;
+        for (std::size_t i = 0; i < first.size(); ++i) rank += first[i] > first[f];
+        EXPECT_LT(rank, 8u) << "finger " << f;
+        // ...so the two stages find it, with the exhaustive search's score.
+        auto two = g.id.identify(probe, kThresholdFmr1e3, 3);
+        auto all = g.id.identifyExhaustive(probe, kThresholdFmr1e3, 3);
+        ASSERT_FALSE(all.empty()) << "finger " << f << ": the exact comparison should find this press";
+        ASSERT_FALSE(two.empty()) << "finger " << f << ": the first stage dropped the right candidate";
+        EXPECT_EQ(two[0].key, "user-" + std::to_string(f));
+        EXPECT_EQ(two[0].key, all[0].key);
+        EXPECT_EQ(two[0].score, all[0].score);
+    }
+}
+
+TEST(Identifier, UnknownFingersFindNothingAndSmallGalleriesAreSearchedExhaustively) {
+    std::mt19937 rng(12);
+    Gallery g = makeGallery(60, rng);
+    g.id.setShortlist(8);
+    for (int k = 0; k < 5; ++k) EXPECT_TRUE(g.id.identify(randomFinger(rng), kThresholdFmr1e3).empty());
+    g.id.setShortlist(100);  // larger than the gallery: no first stage at all
+    Template probe = pressAgain(g.fingers[17], rng);
+    auto two = g.id.identify(probe, 0, 60);
+    auto all = g.id.identifyExhaustive(probe, 0, 60);
+    ASSERT_EQ(two.size(), all.size());
+    for (std::size_t i = 0; i < two.size(); ++i) {
+        EXPECT_EQ(two[i].key, all[i].key);
+        EXPECT_EQ(two[i].score, all[i].score);
+    }
+    EXPECT_EQ(two[0].key, "user-17");
+}
+
+TEST(Identifier, StoredEntriesKeepTheMinutiaeAndStayUnderTwoKilobytes) {
+    std::mt19937 rng(13);
+    Identifier id;
+    Template t = randomFinger(rng, 60);
+    id.add("someone/2", t);
+    Template back = id.entry(0);
+    ASSERT_EQ(back.minutiae.size(), t.minutiae.size());
+    for (std::size_t i = 0; i < t.minutiae.size(); ++i) {
+        EXPECT_EQ(back.minutiae[i].x, t.minutiae[i].x);
+        EXPECT_EQ(back.minutiae[i].y, t.minutiae[i].y);
+        EXPECT_NEAR(back.minutiae[i].angle, t.minutiae[i].angle, 1e-4);
+    }
+    Gallery g = makeGallery(500, rng);
+    g.id.shrinkToFit();
+    EXPECT_LT(g.id.memoryBytes() / g.id.size(), 2048u);
+    g.id.clear();
+    EXPECT_EQ(g.id.size(), 0u);
+    EXPECT_TRUE(g.id.identify(t, 0).empty());
+}
+
+TEST(Identifier, OneThreadAndAllThreadsAgree) {
+    std::mt19937 rng(14);
+    Gallery g = makeGallery(300, rng);
+    g.id.setShortlist(10);
+    Template probe = pressAgain(g.fingers[123], rng);
+    auto many = g.id.identify(probe, 0, 5);
+    g.id.setThreads(1);
+    auto one = g.id.identify(probe, 0, 5);
+    ASSERT_EQ(one.size(), many.size());
+    for (std::size_t i = 0; i < one.size(); ++i) EXPECT_EQ(one[i].key, many[i].key);
+}
+
+} // namespace

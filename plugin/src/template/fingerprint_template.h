@@ -89,6 +89,7 @@ private:
     };
     std::vector<std::uint32_t> edgeStart_;
     std::vector<Edge> edges_;
+    std::vector<Edge> ownEdges_;  ///< the same coarse features by minutia * kNeighbours + neighbour
     // Minutiae bucketed on a square grid over their bounding box.
     int minX_ = 0, minY_ = 0, maxX_ = -1, maxY_ = -1;
     int gridW_ = 0, gridH_ = 0;

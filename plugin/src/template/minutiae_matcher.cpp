@@ -32,7 +32,7 @@ constexpr double kBearingBinWidth = 2 * kPi / kBearingBins;
 constexpr double kSlack = 1e-6;  // index look-ups are a little wider than the exact tests
 // Global consolidation: a pair of minutiae within this box and angle after alignment.
 constexpr double kPairBox = 14, kPairAngle = 0.45;
-constexpr int kCell = 16;
+constexpr int kCell = 28;  // twice kPairBox: a partner lies in one of 2 x 2 cells
 
 // |a - b| folded into 0..pi. Inputs stay within a few turns, so two folds are enough and much
 // cheaper than std::remainder, which dominated the comparison time.
@@ -50,7 +50,10 @@ inline double angleDiff(double a, double b) {
 }
 inline double angleDiffAny(double a, double b) { return std::abs(wrapAngle(a - b)); }
 // An angle within -pi..pi in 1/65536 turn; differences wrap by themselves in 16 bits.
-inline std::int16_t turn16(double a) { return static_cast<std::int16_t>(std::lround(a * (32768 / kPi)) & 0xffff); }
+inline std::int16_t turn16(double a) {
+    double v = a * (32768 / kPi);
+    return static_cast<std::int16_t>(static_cast<int>(v + (v >= 0 ? 0.5 : -0.5)) & 0xffff);
+}
 inline int turnDiff(std::int16_t a, std::int16_t b) { return std::abs(static_cast<int>(static_cast<std::int16_t>(a - b))); }
 // Tolerances in those units, two units wider than the exact ones (rounding of both sides).
 constexpr int kBearingTol16 = static_cast<int>(kMaxBearingDiff * (32768 / kPi)) + 2;
@@ -62,11 +65,15 @@ inline int bearingBin(double b) {
     return k < 0 ? k + kBearingBins : k;
 }
 
-double localSimilarity(const PreparedTemplate::Local& a, const PreparedTemplate::Local& b) {
+// ea, eb: the coarse copies of a's and b's neighbour features (see PreparedTemplate::Edge); a
+// combination that fails the coarse test fails the exact one too, so it is skipped unevaluated.
+template <class Edge>
+double localSimilarity(const PreparedTemplate::Local& a, const PreparedTemplate::Local& b, const Edge* ea, const Edge* eb) {
     double total = 0;
     for (int i = 0; i < a.count; ++i) {
         double best = 0;
         for (int j = 0; j < b.count; ++j) {
+            if (turnDiff(ea[i].direction, eb[j].direction) > kDirectionTol16 || turnDiff(ea[i].bearing, eb[j].bearing) > kBearingTol16) continue;
             double dd = std::abs(a.n[i].distance - b.n[j].distance);
             double db = angleDiff(a.n[i].bearing, b.n[j].bearing);
             double dr = angleDiff(a.n[i].direction, b.n[j].direction);
@@ -108,24 +115,32 @@ PreparedTemplate::PreparedTemplate(const Template& t) {
     // Local structures: the nearest neighbours (ties broken by index), as distance, bearing
     // relative to the minutia's direction, and the neighbour's direction relative to it.
     local_.resize(n);
-    std::vector<std::pair<long, std::size_t>> byDistance;
-    byDistance.reserve(n);
+    ownEdges_.resize(n * kNeighbours);
     for (std::size_t i = 0; i < n; ++i) {
         const auto& m = M[i];
-        byDistance.clear();
-        for (std::size_t j = 0; j < n; ++j)
-            if (j != i) {
-                long dx = M[j].x - m.x, dy = M[j].y - m.y;
-                byDistance.emplace_back(dx * dx + dy * dy, j);
+        // The kNeighbours nearest, kept sorted by (squared distance, index) as they arrive.
+        std::array<std::pair<long, std::size_t>, kNeighbours> nearest;
+        std::size_t k = 0;
+        for (std::size_t j = 0; j < n; ++j) {
+            if (j == i) continue;
+            long dx = M[j].x - m.x, dy = M[j].y - m.y;
+            std::pair<long, std::size_t> c{dx * dx + dy * dy, j};
+            if (k == kNeighbours && !(c < nearest[kNeighbours - 1])) continue;
+            std::size_t at = k < kNeighbours ? k++ : kNeighbours - 1;
+            while (at > 0 && c < nearest[at - 1]) {
+                nearest[at] = nearest[at - 1];
+                --at;
             }
-        std::size_t k = std::min<std::size_t>(kNeighbours, byDistance.size());
-        std::partial_sort(byDistance.begin(), byDistance.begin() + static_cast<std::ptrdiff_t>(k), byDistance.end());
+            nearest[at] = c;
+        }
         Local& L = local_[i];
         L = {};
         for (std::size_t q = 0; q < k; ++q) {
-            const auto& o = M[byDistance[q].second];
+            const auto& o = M[nearest[q].second];
             double bearing = wrapAngle(std::atan2(o.y - m.y, o.x - m.x) - m.angle);
             L.n[q] = {std::hypot(o.x - m.x, o.y - m.y), bearing, wrapAngle(o.angle - m.angle)};
+            ownEdges_[i * kNeighbours + q] = {static_cast<float>(L.n[q].distance), turn16(L.n[q].bearing), turn16(L.n[q].direction),
+                                              static_cast<std::uint32_t>(i << 3 | q)};
         }
         L.count = static_cast<int>(k);
     }
@@ -171,7 +186,7 @@ PreparedTemplate::PreparedTemplate(const Template& t) {
 
 std::size_t PreparedTemplate::memoryBytes() const {
     return points_.capacity() * sizeof(Point) + local_.capacity() * sizeof(Local) +
-           edges_.capacity() * sizeof(Edge) + (edgeStart_.capacity() + cellStart_.capacity() + cellItems_.capacity()) * sizeof(std::uint32_t);
+           (edges_.capacity() + ownEdges_.capacity()) * sizeof(Edge) + (edgeStart_.capacity() + cellStart_.capacity() + cellItems_.capacity()) * sizeof(std::uint32_t);
 }
 
 int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& candidate) {
@@ -189,30 +204,36 @@ int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& cand
         std::uint8_t* row = s.hits.data() + i * nB;
         for (int q = 0; q < la[i].count; ++q) {
             const auto& e = la[i].n[q];
-            const float ed = static_cast<float>(e.distance);
-            const std::int16_t eb = turn16(e.bearing), er = turn16(e.direction);
+            const auto& own = probe.ownEdges_[i * kNeighbours + static_cast<std::size_t>(q)];
+            const float ed = own.distance;
+            const std::int16_t eb = own.bearing, er = own.direction;
             int d0 = distanceBin(e.distance - kMaxDistanceDiff - kSlack), d1 = distanceBin(e.distance + kMaxDistanceDiff + kSlack);
             int b0 = static_cast<int>(std::floor((e.bearing - kMaxBearingDiff - kSlack + kPi) / kBearingBinWidth));
             int b1 = static_cast<int>(std::floor((e.bearing + kMaxBearingDiff + kSlack + kPi) / kBearingBinWidth));
-            for (int db = d0; db <= d1; ++db)
-                for (int bb = b0; bb <= b1; ++bb) {
-                    int k = bb % kBearingBins;
-                    if (k < 0) k += kBearingBins;
-                    std::size_t c = static_cast<std::size_t>(db * kBearingBins + k);
-                    for (std::uint32_t x = candidate.edgeStart_[c]; x < candidate.edgeStart_[c + 1]; ++x) {
-                        const auto& g = candidate.edges_[x];
-                        // Coarse test first (a superset of the exact one), exact test on survivors.
-                        if (turnDiff(g.direction, er) > kDirectionTol16 || turnDiff(g.bearing, eb) > kBearingTol16 ||
-                            std::abs(g.distance - ed) > static_cast<float>(kMaxDistanceDiff) + 0.01f)
-                            continue;
-                        std::uint32_t j = g.code >> 3, r = g.code & 7;
-                        const auto& f = lb[j].n[r];
-                        if (std::abs(e.distance - f.distance) > kMaxDistanceDiff || angleDiff(e.bearing, f.bearing) > kMaxBearingDiff ||
-                            angleDiff(e.direction, f.direction) > kMaxDirectionDiff)
-                            continue;
-                        row[j] |= static_cast<std::uint8_t>(1u << q);
-                    }
+            // Bearing buckets b0..b1 are contiguous within a distance row unless they wrap.
+            int k0 = b0 % kBearingBins, k1 = b1 % kBearingBins;
+            if (k0 < 0) k0 += kBearingBins;
+            if (k1 < 0) k1 += kBearingBins;
+            auto scan = [&](std::size_t from, std::size_t to) {
+                const auto* g = candidate.edges_.data();
+                for (std::size_t x = from; x < to; ++x) {
+                    // Coarse test (a superset of the exact one): a pair it lets through wrongly
+                    // only costs an exact similarity that then falls below the floor.
+                    if (turnDiff(g[x].direction, er) > kDirectionTol16 || turnDiff(g[x].bearing, eb) > kBearingTol16 ||
+                        std::abs(g[x].distance - ed) > static_cast<float>(kMaxDistanceDiff) + 0.01f)
+                        continue;
+                    row[g[x].code >> 3] |= static_cast<std::uint8_t>(1u << q);
                 }
+            };
+            const auto* start = candidate.edgeStart_.data();
+            for (int db = d0; db <= d1; ++db) {
+                const std::size_t base = static_cast<std::size_t>(db * kBearingBins);
+                if (k0 <= k1) scan(start[base + static_cast<std::size_t>(k0)], start[base + static_cast<std::size_t>(k1) + 1]);
+                else {
+                    scan(start[base + static_cast<std::size_t>(k0)], start[base + kBearingBins]);
+                    scan(start[base], start[base + static_cast<std::size_t>(k1) + 1]);
+                }
+            }
         }
     }
     // A pair scores above the floor only with more than a quarter of the probe's neighbours
@@ -223,7 +244,7 @@ int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& cand
         const std::uint8_t* row = s.hits.data() + i * nB;
         for (std::size_t j = 0; j < nB; ++j) {
             if (row[j] == 0 || kBits[row[j]] < need) continue;
-            double sim = localSimilarity(la[i], lb[j]);
+            double sim = localSimilarity(la[i], lb[j], probe.ownEdges_.data() + i * kNeighbours, candidate.ownEdges_.data() + j * kNeighbours);
             if (sim > kPairFloor) s.pairs.push_back({sim, i, j});
         }
     }
@@ -252,12 +273,15 @@ int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& cand
             ay0 = std::min(ay0, ty);
             ax1 = std::max(ax1, tx);
             ay1 = std::max(ay1, ty);
-            // Candidates lie strictly within kPairBox on both axes: the grid cells that box touches.
-            double gx0 = std::floor((tx - kPairBox - minX) / kCell), gx1 = std::floor((tx + kPairBox - minX) / kCell);
-            double gy0 = std::floor((ty - kPairBox - minY) / kCell), gy1 = std::floor((ty + kPairBox - minY) / kCell);
-            if (gx1 < 0 || gy1 < 0 || gx0 >= candidate.gridW_ || gy0 >= candidate.gridH_) continue;
-            int cx0 = std::max(0, static_cast<int>(gx0)), cx1 = std::min(candidate.gridW_ - 1, static_cast<int>(gx1));
-            int cy0 = std::max(0, static_cast<int>(gy0)), cy1 = std::min(candidate.gridH_ - 1, static_cast<int>(gy1));
+            // Candidates lie strictly within kPairBox on both axes, so within cells c and c + 1
+            // where c = floor(position / kCell - 1/2) (kCell = 2 kPairBox). The offset keeps the
+            // truncation a floor for any position the grid can reach.
+            constexpr double kOffset = 1 << 20;
+            double fx = (tx - minX) * (1.0 / kCell) - 0.5, fy = (ty - minY) * (1.0 / kCell) - 0.5;
+            if (fx < -1 || fy < -1 || fx >= candidate.gridW_ || fy >= candidate.gridH_) continue;
+            int gx = static_cast<int>(fx + kOffset) - (1 << 20), gy = static_cast<int>(fy + kOffset) - (1 << 20);
+            int cx0 = std::max(0, gx), cx1 = std::min(candidate.gridW_ - 1, gx + 1);
+            int cy0 = std::max(0, gy), cy1 = std::min(candidate.gridH_ - 1, gy + 1);
             std::uint32_t best = ~0u;
             double bestD = 1e9;
             for (int cy = cy0; cy <= cy1; ++cy)

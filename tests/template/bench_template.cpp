@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Extraction of one 388x374 press and one full comparison, against a baseline in the same run
-// (a plain pass over the pixels).
+// Extraction of one 388x374 press, one full comparison and 1:N identification, against baselines
+// in the same run (a plain pass over the pixels; the comparison with preparation inside it; the
+// exhaustive search).
 #include <benchmark/benchmark.h>
+
+#include <map>
+#include <memory>
 
 #include "synthetic_finger.h"
 #include "template/fingerprint_template.h"
@@ -44,12 +48,49 @@ void BM_PrepareTemplate(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(fpb::tmpl::PreparedTemplate(a));
 }
 
+// A gallery of `size` generated templates (from a few synthetic presses) holding the first press
+// of finger 21; the probe is its second press.
+const fpb::tmpl::Identifier& gallery(std::size_t size) {
+    static std::map<std::size_t, std::unique_ptr<fpb::tmpl::Identifier>> cache;
+    auto& slot = cache[size];
+    if (!slot) {
+        std::vector<fpb::tmpl::Template> bases;
+        for (int f = 0; f < 3; ++f)
+            bases.push_back(fpb::tmpl::extractTemplate(fpb::synth::generatePress(static_cast<std::uint64_t>(40 + f), 1, fpb::synth::PressMode::Good)));
+        auto generated = fpb::tmpl::generateGallery(bases, size, 1);
+        slot = std::make_unique<fpb::tmpl::Identifier>();
+        for (std::size_t i = 0; i < generated.size(); ++i) {
+            if (i == size / 2) slot->add("finger-21", fpb::tmpl::extractTemplate(press(0)));
+            slot->add("generated/" + std::to_string(i), std::move(generated[i]));
+        }
+        slot->shrinkToFit();
+    }
+    return *slot;
+}
+void BM_IdentifyTwoStage(benchmark::State& state) {
+    const auto& id = gallery(static_cast<std::size_t>(state.range(0)));
+    auto probe = fpb::tmpl::extractTemplate(press(1));
+    for (auto _ : state) {
+        auto found = id.identify(probe, 0, 1);
+        if (found.empty() || found[0].key != "finger-21") state.SkipWithError("the mate was not found");
+        benchmark::DoNotOptimize(found);
+    }
+    state.counters["bytes_per_template"] = static_cast<double>(id.memoryBytes()) / static_cast<double>(id.size());
+}
+void BM_IdentifyExhaustive(benchmark::State& state) {
+    const auto& id = gallery(static_cast<std::size_t>(state.range(0)));
+    auto probe = fpb::tmpl::extractTemplate(press(1));
+    for (auto _ : state) benchmark::DoNotOptimize(id.identifyExhaustive(probe, 0, 1));
+}
+
 BENCHMARK(BM_BaselinePixelPass)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Extract388x374)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CompareTemplates)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ComparePrepared)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ComparePreparedSymmetric)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_PrepareTemplate)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_IdentifyTwoStage)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_IdentifyExhaustive)->Arg(10000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 } // namespace
 

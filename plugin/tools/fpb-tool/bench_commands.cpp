@@ -100,7 +100,7 @@ int runBenchIdentify(const BenchArgs& a) {
     for (std::size_t i = 0; i < id.size(); ++i) meanMinutiae += static_cast<double>(id.entry(i).minutiae.size());
     meanMinutiae /= static_cast<double>(id.size());
 
-    std::vector<double> twoStageMs, firstStageMs, exhaustiveMs;
+    std::vector<double> twoStageMs, firstStageMs, exhaustiveMs, mateRanks;
     std::size_t checked = 0, same = 0, exhaustiveMate = 0, twoStageMate = 0, mateInShortlist = 0;
     std::size_t aboveThreshold = 0, sameAboveThreshold = 0, sameWhenExhaustiveIsMate = 0;
     std::vector<std::size_t> mateIndex;
@@ -119,6 +119,7 @@ int runBenchIdentify(const BenchArgs& a) {
         for (std::size_t i = 0; i < firstScores.size(); ++i)
             rank += firstScores[i] > firstScores[mi] || (firstScores[i] == firstScores[mi] && i < mi);
         mateInShortlist += rank < a.shortlist;
+        mateRanks.push_back(static_cast<double>(rank));
 
         s0 = std::chrono::steady_clock::now();
         auto two = id.identify(probe, 0, 1);
@@ -165,6 +166,8 @@ int runBenchIdentify(const BenchArgs& a) {
         {"exhaustive_ms_median", percentile(exhaustiveMs, 0.5)},
         {"speedup_over_exhaustive", percentile(twoStageMs, 0.5) > 0 ? percentile(exhaustiveMs, 0.5) / percentile(twoStageMs, 0.5) : 0},
         {"mate_in_shortlist", frac(mateInShortlist, probes.size())},
+        {"mate_first_stage_rank", {{"median", percentile(mateRanks, 0.5)}, {"p90", percentile(mateRanks, 0.9)},
+                                   {"p95", percentile(mateRanks, 0.95)}, {"max", percentile(mateRanks, 1.0)}}},
         {"two_stage_best_is_mate", frac(twoStageMate, probes.size())},
         {"checked_against_exhaustive", checked},
         {"same_best_as_exhaustive", frac(same, checked)},

@@ -17,7 +17,7 @@ namespace detail {
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr int kNeighbours = 5;
-constexpr int kAlignments = 12;
+constexpr int kAlignments = 24;
 
 // |a - b| folded into 0..pi. Inputs stay within a few turns, so two folds are enough and much
 // cheaper than std::remainder, which dominated the comparison time.

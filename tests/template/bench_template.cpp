@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 
+#include "reference_matcher.h"
 #include "synthetic_finger.h"
 #include "template/fingerprint_template.h"
 
@@ -27,6 +28,12 @@ void BM_BaselinePixelPass(benchmark::State& state) {
 }
 void BM_Extract388x374(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(fpb::tmpl::extractTemplate(press(0)));
+}
+// The same comparison in its plain all-pairs form (local structures rebuilt, every minutia pair
+// tried): the baseline for the prepared, indexed form below.
+void BM_CompareAllPairsBaseline(benchmark::State& state) {
+    auto a = fpb::tmpl::extractTemplate(press(0)), b = fpb::tmpl::extractTemplate(press(1));
+    for (auto _ : state) benchmark::DoNotOptimize(fpb::tmpl::reference::referenceCompare(a, b));
 }
 // Preparing both templates inside every comparison (what compareTemplates(Template, Template) does).
 void BM_CompareTemplates(benchmark::State& state) {
@@ -85,6 +92,7 @@ void BM_IdentifyExhaustive(benchmark::State& state) {
 
 BENCHMARK(BM_BaselinePixelPass)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Extract388x374)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CompareAllPairsBaseline)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CompareTemplates)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ComparePrepared)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ComparePreparedSymmetric)->Unit(benchmark::kMicrosecond);

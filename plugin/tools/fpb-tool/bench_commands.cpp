@@ -140,8 +140,8 @@ int runBenchIdentify(const BenchArgs& a) {
                 sameAboveThreshold += agree;
             }
             if (!isMate && !all.empty()) bestImpostorExhaustive = std::max(bestImpostorExhaustive, all[0].score);
-            if (!a.json)
-                std::cerr << "probe " << p + 1 << "/" << probes.size() << " " << finger << ": two-stage "
+            // Progress (the exhaustive searches are slow) and the per-probe outcome.
+            std::cerr << "probe " << p + 1 << "/" << probes.size() << " " << finger << ": two-stage "
                           << (two.empty() ? "-" : two[0].key + " " + std::to_string(two[0].score)) << ", exhaustive "
                           << (all.empty() ? "-" : all[0].key + " " + std::to_string(all[0].score)) << (agree ? "" : "  DIFFERENT")
                           << ", mate's first-stage rank " << rank << "\n";

@@ -174,18 +174,19 @@ void installTemplateCommands(CLI::App& app) {
     identify->callback([] {
         try {
             auto probe = loadTemplate(args.probe, args.dpi);
-            std::vector<std::pair<int, std::string>> results;
-            for (const auto& e : fs::directory_iterator(args.gallery)) {
+            // The plugin's own search: two stages on every core (exhaustive for small folders).
+            fpb::tmpl::Identifier gallery;
+            std::vector<fs::path> files;
+            for (const auto& e : fs::directory_iterator(args.gallery)) files.push_back(e.path());
+            std::sort(files.begin(), files.end());
+            for (const auto& f : files) {
                 try {
-                    auto t = loadTemplate(e.path(), args.dpi);
-                    results.emplace_back(fpb::tmpl::compareTemplates(probe, t), e.path().filename().string());
+                    gallery.add(f.filename().string(), loadTemplate(f, args.dpi));
                 } catch (const std::exception&) {
                 }
             }
-            std::sort(results.rbegin(), results.rend());
-            for (std::size_t i = 0; i < std::min<std::size_t>(5, results.size()); ++i)
-                std::cout << results[i].second << " " << results[i].first
-                          << (results[i].first >= fpb::tmpl::kThresholdFmr1e4 ? "  match" : "") << "\n";
+            for (const auto& c : gallery.identify(probe, 0, 5))
+                std::cout << c.key << " " << c.score << (c.score >= fpb::tmpl::kThresholdFmr1e4 ? "  match" : "") << "\n";
         } catch (const std::exception& e) {
             std::cerr << "error: " << e.what() << "\n";
             std::exit(fpb::tool::kExitBadInput);

@@ -20,3 +20,8 @@ find_library(UMOCKDEV_PRELOAD_LIB NAMES libumockdev-preload.so.0
 if(FPB_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()
+# gSOAP (ONVIF): soapcpp2 generates code from our own interface header; gsoapssl++ is the runtime
+# with TLS. Generated code, plugins and the runtime must share its flags (struct soap's layout).
+find_program(SOAPCPP2 soapcpp2 REQUIRED)
+pkg_check_modules(GSOAPSSL REQUIRED IMPORTED_TARGET gsoapssl++)
+set(FPB_GSOAP_SHARE /usr/share/gsoap CACHE PATH "gSOAP's import/ and plugin/ folders")

@@ -96,6 +96,8 @@ int validateCredential(soap* soap, const tcr__Credential& in, const std::string&
     out.description = in.Description ? *in.Description : std::string();
     if (in.CredentialIdentifier.empty())
         return senderFault(soap, "ter:InvalidArgVal", nullptr, "a credential needs at least one CredentialIdentifier");
+    // Types and formats first, values after: a request with two identifiers of one type is
+    // DuplicatedIdentifierType whatever their values.
     for (const auto* id : in.CredentialIdentifier) {
         if (!id || !id->Type)
             return senderFault(soap, "ter:InvalidArgVal", nullptr, "a CredentialIdentifier without a Type");
@@ -112,8 +114,10 @@ int validateCredential(soap* soap, const tcr__Credential& in, const std::string&
             return senderFault(soap, "ter:InvalidArgVal", "ter:InvalidFormatType",
                                "format type '" + id->Type->FormatType + "' is not offered for " + id->Type->Name +
                                    " (see GetSupportedFormatTypes)");
-        fpb::door::StoredIdentifier stored{id->Type->Name, id->Type->FormatType, id->ExemptedFromAuthentication,
-                                           std::vector<std::uint8_t>(id->Value.__ptr, id->Value.__ptr + std::max(0, id->Value.__size))};
+        out.identifiers.push_back({id->Type->Name, id->Type->FormatType, id->ExemptedFromAuthentication,
+                                   std::vector<std::uint8_t>(id->Value.__ptr, id->Value.__ptr + std::max(0, id->Value.__size))});
+    }
+    for (const auto& stored : out.identifiers) {
         if (stored.value.empty())
             return senderFault(soap, "ter:InvalidArgVal", "ter:InvalidIdentifierValue", "identifier value of " + stored.type + " is empty");
         if (stored.type == "pt:Fingerprint") {
@@ -130,7 +134,6 @@ int validateCredential(soap* soap, const tcr__Credential& in, const std::string&
         if (auto owner = sim.state.findIdentifierOwner(stored, ownToken))
             return senderFault(soap, "ter:InvalidArgVal", "ter:DuplicatedIdentifierValue",
                                "credential " + *owner + " already has this " + stored.type + " value");
-        out.identifiers.push_back(std::move(stored));
     }
     return SOAP_OK;
 }

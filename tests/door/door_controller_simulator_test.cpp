@@ -10,6 +10,9 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <thread>
+#include <atomic>
+#include <chrono>
 
 #include "door_controller_simulator.h"
 #include "httpda.h"
@@ -501,6 +504,86 @@ TEST_F(DoorControllerTest, DroppedResponseStillAppliesTheRequest) {
               SOAP_OK);
     ASSERT_EQ(door->credentials().size(), 1u);
     EXPECT_EQ(door->credentials()[0].holderReference, "dropped");
+}
+
+TEST_F(DoorControllerTest, RefusedConnectionsComeBackWhenTheFaultIsCleared) {
+    settings.tls = false;
+    auto& d = started();
+    Client c = client();
+    _tds__GetDeviceInformation request;
+    _tds__GetDeviceInformationResponse response;
+    auto callOnce = [&] {
+        return c.call([&](soap* s, const char* ep) { return soap_call___tds__GetDeviceInformation(s, ep, nullptr, &request, response); });
+    };
+    FaultInjection refuse;
+    refuse.refuseConnections = true;
+    d.setFaults(refuse);
+    int rc = SOAP_OK;
+    for (int attempt = 0; attempt < 40 && rc == SOAP_OK; ++attempt) {  // the port closes within the accept timeout
+        soap_closesock(c.raw());
+        rc = callOnce();
+        if (rc == SOAP_OK) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(rc, SOAP_TCP_ERROR);
+    d.setFaults({});
+    for (int attempt = 0; attempt < 40 && rc != SOAP_OK; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        rc = callOnce();
+    }
+    EXPECT_EQ(rc, SOAP_OK);
+}
+
+TEST_F(DoorControllerTest, InjectedServerErrorsSoapFaultsAndDelays) {
+    settings.tls = false;
+    settings.faults.http500Probability = 1.0;
+    settings.faults.http500Operation = "GetDeviceInformation";
+    settings.faults.soapFaultOperation = "CreateCredential";
+    settings.faults.delayMs = 300;
+    started();
+    Client c = client();
+    _tds__GetDeviceInformation infoRequest;
+    _tds__GetDeviceInformationResponse info;
+    auto begin = std::chrono::steady_clock::now();
+    EXPECT_NE(c.call([&](soap* s, const char* ep) { return soap_call___tds__GetDeviceInformation(s, ep, nullptr, &infoRequest, info); }),
+              SOAP_OK);
+    EXPECT_EQ(c.raw()->status, 500);
+    EXPECT_GE(std::chrono::steady_clock::now() - begin, std::chrono::milliseconds(300));
+
+    _tcr__CreateCredential request;
+    _tcr__CreateCredentialResponse response;
+    request.Credential = newCredential(c.raw(), "u", {{"pt:Fingerprint", "ISO19794-2:2005", syntheticRecord(5)}});
+    request.State = soap_new_tcr__CredentialState(c.raw());
+    request.State->Enabled = true;
+    EXPECT_EQ(c.call([&](soap* s, const char* ep) { return soap_call___tcr__CreateCredential(s, ep, nullptr, &request, response); }),
+              SOAP_SVR_FAULT);
+    EXPECT_EQ(c.faultCode(), "SOAP-ENV:Receiver");
+    EXPECT_EQ(c.faultSubcodes(), "ter:Action/ter:Failure");
+    EXPECT_TRUE(door->credentials().empty());
+}
+
+TEST_F(DoorControllerTest, ManyClientsAtOnce) {
+    started();
+    std::vector<std::thread> threads;
+    std::atomic<int> created{0};
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&, t] {
+            Client c = client(t % 2 ? Client::Auth::HttpDigest : Client::Auth::UsernameToken);
+            for (int i = 0; i < 10; ++i) {
+                _tcr__CreateCredential request;
+                _tcr__CreateCredentialResponse response;
+                request.Credential = newCredential(c.raw(), "user-" + std::to_string(t) + "-" + std::to_string(i),
+                                                   {{"pt:Fingerprint", "ISO19794-2:2005", syntheticRecord(1000 + t * 100 + i)}});
+                request.State = soap_new_tcr__CredentialState(c.raw());
+                request.State->Enabled = true;
+                if (c.call([&](soap* s, const char* ep) { return soap_call___tcr__CreateCredential(s, ep, nullptr, &request, response); }) ==
+                    SOAP_OK)
+                    ++created;
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(created, 80);
+    EXPECT_EQ(door->credentials().size(), 80u);
 }
 
 TEST_F(DoorControllerTest, CapturedRequestsAreWrittenPerOperation) {

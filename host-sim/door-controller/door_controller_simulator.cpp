@@ -12,6 +12,8 @@
 #include <cstring>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "door_simulator_impl.h"
 #include "httpda.h"
 #include "onvif/username_token.h"
@@ -173,6 +175,31 @@ std::optional<DoorUser> verifyUsernameToken(DoorControllerSimulator::Impl& sim, 
         return std::nullopt;
     }
     return user;
+}
+
+/// What the device was last started with (never passwords), kept with its state for inspection.
+std::string settingsJson(const DoorSettings& s, const std::string& endpoint) {
+    nlohmann::json formats = nlohmann::json::array();
+    for (const auto& f : s.fingerprintFormatTypes) formats.push_back(f.formatType);
+    nlohmann::json faults{{"refuse_connections", s.faults.refuseConnections},
+                          {"delay_ms", s.faults.delayMs},
+                          {"http_500_probability", s.faults.http500Probability},
+                          {"soap_fault_operation", s.faults.soapFaultOperation},
+                          {"drop_response_probability", s.faults.dropResponseProbability},
+                          {"expired_certificate", s.faults.expiredCertificate}};
+    return nlohmann::json{{"endpoint", endpoint},
+                          {"tls", s.tls},
+                          {"auth", authModeName(s.authMode)},
+                          {"identifier_types", s.identifierTypes},
+                          {"fingerprint_format_types", formats},
+                          {"max_credentials", s.maxCredentials},
+                          {"max_limit", s.maxLimit},
+                          {"clock_offset_seconds", s.clockOffsetSeconds},
+                          {"firmware_version", s.deviceInfo.firmwareVersion},
+                          {"discovery_mode", s.discoveryMode},
+                          {"ip_address_filter", s.ipAddressFilter.type},
+                          {"faults", faults}}
+        .dump();
 }
 
 } // namespace
@@ -424,8 +451,7 @@ void DoorControllerSimulator::start() {
     }
     d.endpointUrl = std::string(d.settings.tls ? "https" : "http") + "://" + d.settings.listenAddress + ":" +
                     std::to_string(d.boundPort) + "/onvif/device_service";
-    d.state.putSetting("endpoint", d.endpointUrl);
-    d.state.putSetting("auth", authModeName(d.settings.authMode));
+    d.state.putSetting("settings", settingsJson(d.settings, d.endpointUrl));
     {
         std::ofstream out(d.settings.stateDirectory / "endpoint");
         out << d.endpointUrl << "\n";

@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 
@@ -226,6 +227,7 @@ int receiverFault(soap* soap, const char* subcode, const char* detailSubcode, co
 
 int beginOperation(soap* soap, const char* operation, Access access) {
     Connection& connection = connectionOf(soap);
+    connection.requestRead = true;  // gSOAP calls operations after the whole request is parsed
     auto& sim = *connection.simulator;
     // Read what authentication needs, then forget the header: gSOAP would echo it in the response.
     const _wsse__UsernameToken* usernameToken =
@@ -372,13 +374,16 @@ void DoorControllerSimulator::Impl::serveConnection(soap* soap) {
         do {
             if (soap->keep_alive > 0 && soap->max_keep_alive > 0) soap->keep_alive--;
             connection.received.clear();
+            connection.requestRead = false;
             if (soap_begin_serve(soap)) {
                 if (soap->error >= SOAP_STOP) continue;
                 break;
             }
             if (soap_serve_request(soap) && soap->error && soap->error < SOAP_STOP) {
                 soap_send_fault(soap);
-                break;
+                // After an ONVIF fault the connection stays usable (keep-alive clients reuse it);
+                // after a malformed request the rest of it may still be unread, so it is closed.
+                if (!connection.requestRead || !soap_valid_socket(soap->socket)) break;
             }
             sendHalfAndBreak(soap);
             soap_destroy(soap);
@@ -418,7 +423,11 @@ void DoorControllerSimulator::start() {
         d.captureSequence = existing;  // a restart with the same directory appends
     }
 
+    // A client that hangs up must not kill the process: plain sockets use MSG_NOSIGNAL, but
+    // OpenSSL writes without it, so SIGPIPE is ignored (what gSOAP servers are meant to do).
+    std::signal(SIGPIPE, SIG_IGN);
     d.master = soap_new1(SOAP_IO_KEEPALIVE | SOAP_C_UTFSTRING | SOAP_XML_STRICT);
+    d.master->socket_flags = MSG_NOSIGNAL;
     soap_set_namespaces(d.master, namespaces);
     soap_register_plugin(d.master, http_da);
     d.master->max_keep_alive = 10000;

@@ -39,6 +39,7 @@ struct Connection {
     DoorControllerSimulator::Impl* simulator = nullptr;
     int socket = -1;
     std::string received;      ///< raw bytes of the current request (HTTP header + body)
+    bool requestRead = false;  ///< the current request reached an operation (fully parsed)
     bool dropResponse = false; ///< send only half of the response, then close
     std::string heldResponse;
     size_t (*originalRecv)(soap*, char*, size_t) = nullptr;

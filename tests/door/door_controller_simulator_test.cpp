@@ -63,7 +63,8 @@ public:
 
     Client(const DoorControllerSimulator& door, std::string user, std::string password, Auth auth)
         : endpoint_(door.endpoint()), user_(std::move(user)), password_(std::move(password)), auth_(auth) {
-        soap_ = soap_new1(SOAP_C_UTFSTRING | SOAP_XML_STRICT);
+        // Keep-alive like the publisher: one TLS handshake per client, not per call.
+        soap_ = soap_new1(SOAP_C_UTFSTRING | SOAP_XML_STRICT | SOAP_IO_KEEPALIVE);
         soap_set_namespaces(soap_, namespaces);
         soap_register_plugin(soap_, http_da);
         soap_->connect_timeout = 5;

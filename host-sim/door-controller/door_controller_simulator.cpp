@@ -121,6 +121,11 @@ std::string httpBody(const std::string& raw) {
     return plain;
 }
 
+std::string localName(const char* tag) {
+    const char* colon = tag ? std::strchr(tag, ':') : nullptr;
+    return colon ? colon + 1 : (tag ? tag : "");
+}
+
 bool levelAllows(const std::string& level, Access access) {
     switch (access) {
     case Access::PreAuth:
@@ -229,12 +234,12 @@ int beginOperation(soap* soap, const char* operation, Access access) {
     Connection& connection = connectionOf(soap);
     connection.requestRead = true;  // gSOAP calls operations after the whole request is parsed
     auto& sim = *connection.simulator;
+    sim.captureRequest(connection, operation);
     // Read what authentication needs, then forget the header: gSOAP would echo it in the response.
     const _wsse__UsernameToken* usernameToken =
         soap->header && soap->header->wsse__Security ? soap->header->wsse__Security->UsernameToken : nullptr;
     soap->header = nullptr;
 
-    sim.captureRequest(connection, operation);
     FaultInjection faults = sim.currentFaults();
     if (faults.delayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(faults.delayMs));
 
@@ -379,7 +384,12 @@ void DoorControllerSimulator::Impl::serveConnection(soap* soap) {
                 if (soap->error >= SOAP_STOP) continue;
                 break;
             }
-            if (soap_serve_request(soap) && soap->error && soap->error < SOAP_STOP) {
+            std::string operation = soap_peek_element(soap) == SOAP_OK ? localName(soap->tag) : std::string();
+            int served = soap_serve_request(soap);
+            // Requests that reach an operation are captured there, before the response; one that
+            // does not parse is captured too: an invalid request is what validation must see.
+            if (!connection.requestRead) captureRequest(connection, operation.empty() ? "Unknown" : operation);
+            if (served && soap->error && soap->error < SOAP_STOP) {
                 soap_send_fault(soap);
                 // After an ONVIF fault the connection stays usable (keep-alive clients reuse it);
                 // after a malformed request the rest of it may still be unread, so it is closed.
@@ -495,8 +505,15 @@ std::filesystem::path DoorControllerSimulator::caFile() const { return impl_->se
 std::string DoorControllerSimulator::certificateSha256() const { return impl_->settings.tls ? impl_->certificate.sha256 : std::string(); }
 
 void DoorControllerSimulator::setFaults(const FaultInjection& faults) {
-    std::lock_guard lock(impl_->faultsMutex);
-    impl_->faults = faults;
+    {
+        std::lock_guard lock(impl_->faultsMutex);
+        impl_->faults = faults;
+    }
+    if (faults.refuseConnections) {
+        // A device that goes away drops its kept-alive connections too.
+        std::lock_guard lock(impl_->connectionsMutex);
+        for (int socket : impl_->openSockets) ::shutdown(socket, SHUT_RDWR);
+    }
 }
 
 std::vector<StoredCredential> DoorControllerSimulator::credentials() const { return impl_->state.allCredentials(); }

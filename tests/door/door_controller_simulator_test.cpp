@@ -522,7 +522,7 @@ TEST_F(DoorControllerTest, RefusedConnectionsComeBackWhenTheFaultIsCleared) {
     // The port closes within the accept timeout; a connection caught in between is reset (SOAP_EOF).
     int rc = SOAP_OK;
     for (int attempt = 0; attempt < 40 && rc != SOAP_TCP_ERROR; ++attempt) {
-        soap_closesock(c.raw());
+        soap_force_closesock(c.raw());  // a new connection each time, not the kept-alive one
         rc = callOnce();
         if (rc != SOAP_TCP_ERROR) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

@@ -403,7 +403,7 @@ void DoorControllerSimulator::Impl::serveConnection(soap* soap) {
     sendHalfAndBreak(soap);
     {
         std::lock_guard lock(connectionsMutex);
-        openSockets.erase(connection.socket);
+        openSockets.erase(openSockets.find(connection.socket));
     }
     soap_destroy(soap);
     soap_end(soap);

@@ -67,7 +67,9 @@ struct DoorControllerSimulator::Impl {
 
     std::mutex connectionsMutex;
     std::condition_variable connectionsDone;
-    std::set<int> openSockets;
+    /// A multiset: gSOAP may close a socket before the thread unregisters it, and a new
+    /// connection may get the same descriptor meanwhile.
+    std::multiset<int> openSockets;
     int activeConnections = 0;
 
     mutable std::mutex faultsMutex;

@@ -92,6 +92,17 @@ void applyFault(const std::string& text, FaultInjection& faults) {
     }
 }
 
+/// "HTTP:on:80" -> what GetNetworkProtocols reports (for security audits; it does not change what is served).
+NetworkProtocolSetting parseProtocol(const std::string& text) {
+    auto parts = splitList(text, ':');
+    if (parts.size() < 2 || (parts[1] != "on" && parts[1] != "off"))
+        throw DoorError("--protocol '" + text + "' is not NAME:on|off[:PORT,...] (e.g. HTTP:on:80)");
+    NetworkProtocolSetting protocol{parts[0], parts[1] == "on", {}};
+    if (parts.size() > 2)
+        for (const auto& port : splitList(parts[2], ',')) protocol.ports.push_back(std::atoi(port.c_str()));
+    return protocol;
+}
+
 void requireState(const fs::path& dir) {
     if (!fs::exists(dir / "door.sqlite"))
         throw DoorError("no door controller state in " + dir.string() + ": start one with fpb-door serve --state " + dir.string());
@@ -106,6 +117,7 @@ std::vector<std::uint8_t> readFile(const fs::path& file) {
 struct ServeOptions {
     DoorSettings settings;
     std::vector<std::string> users, faults;
+    std::vector<std::string> protocols;
     std::string auth = "either", identifierTypes, formatTypes, ipFilter;
     bool noTls = false;
 };
@@ -122,6 +134,7 @@ int serve(ServeOptions& o) {
         for (const auto& f : splitList(o.formatTypes, ','))
             s.fingerprintFormatTypes.push_back({f, "fingerprint minutiae record, format " + f});
     }
+    for (const auto& p : o.protocols) s.networkProtocols.push_back(parseProtocol(p));
     if (!o.ipFilter.empty()) {
         auto parts = splitList(o.ipFilter, ':');
         if (parts.empty() || (parts[0] != "Allow" && parts[0] != "Deny"))
@@ -180,6 +193,8 @@ int main(int argc, char** argv) {
     serveCommand->add_option("--serial", s.deviceInfo.serialNumber, "Serial number reported")->capture_default_str();
     serveCommand->add_option("--discovery-mode", s.discoveryMode, "Discoverable or NonDiscoverable")->capture_default_str();
     serveCommand->add_option("--ip-filter", serveOptions.ipFilter, "Allow|Deny[:192.168.0.0/16,...]");
+    serveCommand->add_option("--protocol", serveOptions.protocols,
+                             "NAME:on|off[:PORT,...] reported by GetNetworkProtocols (repeatable; default: what is served)");
     serveCommand->add_flag("--expired-cert", s.faults.expiredCertificate, "Serve a certificate that expired yesterday");
     serveCommand->add_option("--fault", serveOptions.faults,
                              "refuse | delay=MS | http-500=P[@Op] | soap-fault=Op | drop-response=P[@Op] | expired-cert");

@@ -490,6 +490,50 @@ TEST_F(DoorControllerTest, DoorsAndAccessPoints) {
     EXPECT_EQ(*aps.AccessPointInfo[0]->Capabilities->SupportedRecognitionTypes, "pt:Fingerprint");
 }
 
+TEST_F(DoorControllerTest, AuditSettingsAndTheDeviceClockAreReported) {
+    settings.networkProtocols = {{"HTTP", true, {80}}, {"HTTPS", false, {443}}};
+    settings.discoveryMode = "Discoverable";
+    settings.ipAddressFilter = {"Allow", {"10.0.0.0/8"}, {}};
+    settings.deviceInfo.firmwareVersion = "0.9-old";
+    settings.clockOffsetSeconds = 7200;
+    started();
+    Client c = client(Client::Auth::HttpDigest);  // digest does not depend on the clock
+    _tds__GetNetworkProtocols protocolsRequest;
+    _tds__GetNetworkProtocolsResponse protocols;
+    ASSERT_EQ(c.call([&](soap* s, const char* ep) { return soap_call___tds__GetNetworkProtocols(s, ep, nullptr, &protocolsRequest, protocols); }),
+              SOAP_OK);
+    ASSERT_EQ(protocols.NetworkProtocols.size(), 2u);
+    EXPECT_EQ(protocols.NetworkProtocols[0]->Name, "HTTP");
+    EXPECT_TRUE(protocols.NetworkProtocols[0]->Enabled);
+    _tds__GetIPAddressFilter filterRequest;
+    _tds__GetIPAddressFilterResponse filter;
+    ASSERT_EQ(c.call([&](soap* s, const char* ep) { return soap_call___tds__GetIPAddressFilter(s, ep, nullptr, &filterRequest, filter); }),
+              SOAP_OK);
+    EXPECT_EQ(filter.IPAddressFilter->Type, "Allow");
+    ASSERT_EQ(filter.IPAddressFilter->IPv4Address.size(), 1u);
+    EXPECT_EQ(filter.IPAddressFilter->IPv4Address[0]->Address, "10.0.0.0");
+    EXPECT_EQ(filter.IPAddressFilter->IPv4Address[0]->PrefixLength, 8);
+    _tds__GetDeviceInformation infoRequest;
+    _tds__GetDeviceInformationResponse info;
+    ASSERT_EQ(c.call([&](soap* s, const char* ep) { return soap_call___tds__GetDeviceInformation(s, ep, nullptr, &infoRequest, info); }),
+              SOAP_OK);
+    EXPECT_EQ(info.FirmwareVersion, "0.9-old");
+
+    _tds__GetSystemDateAndTime timeRequest;
+    _tds__GetSystemDateAndTimeResponse deviceTime;
+    ASSERT_EQ(c.call([&](soap* s, const char* ep) { return soap_call___tds__GetSystemDateAndTime(s, ep, nullptr, &timeRequest, deviceTime); }),
+              SOAP_OK);
+    const auto* utc = deviceTime.SystemDateAndTime->UTCDateTime;
+    std::tm tm{};
+    tm.tm_year = utc->Date->Year - 1900;
+    tm.tm_mon = utc->Date->Month - 1;
+    tm.tm_mday = utc->Date->Day;
+    tm.tm_hour = utc->Time->Hour;
+    tm.tm_min = utc->Time->Minute;
+    tm.tm_sec = utc->Time->Second;
+    EXPECT_NEAR(static_cast<double>(timegm(&tm) - std::time(nullptr)), 7200.0, 5.0);
+}
+
 TEST_F(DoorControllerTest, DroppedResponseStillAppliesTheRequest) {
     settings.tls = false;
     settings.faults.dropResponseProbability = 1.0;

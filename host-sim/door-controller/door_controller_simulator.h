@@ -166,7 +166,7 @@ public:
     static constexpr const char* kDeniedTopic = "tns1:AccessControl/Denied/CredentialNotFound";
     static constexpr const char* kDefaultAccessPoint = "access-point-1";
 
-    struct Impl;
+    struct Impl;  ///< internal; named here because the generated server's operations reach it
 
 private:
     std::unique_ptr<Impl> impl_;

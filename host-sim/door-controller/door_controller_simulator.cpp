@@ -292,11 +292,14 @@ bool DoorControllerSimulator::Impl::chance(double probability) {
 
 bool DoorControllerSimulator::Impl::rememberNonce(const std::string& nonce, std::time_t now) {
     std::lock_guard lock(noncesMutex);
-    for (auto it = seenNonces.begin(); it != seenNonces.end();) {
-        if (now - it->second > 2 * kUsernameTokenMaxSkewSeconds) it = seenNonces.erase(it);
-        else ++it;
+    // A token older than the window is refused for its Created time anyway, so its nonce can go.
+    while (!nonceExpiry.empty() && now - nonceExpiry.front().first > 2 * kUsernameTokenMaxSkewSeconds) {
+        seenNonces.erase(nonceExpiry.front().second);
+        nonceExpiry.pop_front();
     }
-    return seenNonces.emplace(nonce, now).second;
+    if (!seenNonces.insert(nonce).second) return false;
+    nonceExpiry.emplace_back(now, nonce);
+    return true;
 }
 
 void DoorControllerSimulator::Impl::captureRequest(const Connection& connection, const std::string& operation) {

@@ -3,6 +3,7 @@
 // with the project's matcher against every enabled fingerprint credential; the best score at or
 // above the FMR 1e-4 threshold opens the door for that credential's holder.
 #include <cstring>
+#include <map>
 
 #include "door_simulator_impl.h"
 #include "image/image_files.h"

@@ -6,7 +6,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <ctime>
-#include <map>
+#include <deque>
+#include <unordered_set>
 #include <mutex>
 #include <random>
 #include <set>
@@ -84,7 +85,9 @@ struct DoorControllerSimulator::Impl {
     bool chance(double probability);
 
     std::mutex noncesMutex;
-    std::map<std::string, std::time_t> seenNonces;  ///< UsernameToken nonces within the skew window
+    /// UsernameToken nonces seen within the skew window, and the same in arrival order for expiry.
+    std::unordered_set<std::string> seenNonces;
+    std::deque<std::pair<std::time_t, std::string>> nonceExpiry;
     /// False when the nonce was already used (a replay).
     bool rememberNonce(const std::string& nonce, std::time_t now);
 

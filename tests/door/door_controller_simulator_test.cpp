@@ -82,6 +82,8 @@ public:
     }
 
     soap* raw() { return soap_; }
+    /// The next UsernameToken repeats the previous one (nonce and Created): a replay.
+    void replayLastToken() { replayLastToken_ = true; }
 
     /// Runs one call with authentication; an HTTP 401 is answered once with the digest.
     template <class Call>
@@ -120,6 +122,12 @@ private:
         std::vector<std::uint8_t> nonce(16);
         RAND_bytes(nonce.data(), static_cast<int>(nonce.size()));
         std::string created = fpb::onvif::utcTimestamp(std::time(nullptr));
+        if (replayLastToken_ && !lastNonce_.empty()) {
+            nonce = lastNonce_;
+            created = lastCreated_;
+        }
+        lastNonce_ = nonce;
+        lastCreated_ = created;
         auto* token = soap_new__wsse__UsernameToken(soap_);
         token->Username = user_;
         token->Password = soap_new_wsse__Password(soap_);
@@ -140,6 +148,9 @@ private:
     Auth auth_;
     http_da_info digest_{};
     bool digestSaved_ = false;
+    bool replayLastToken_ = false;
+    std::vector<std::uint8_t> lastNonce_;
+    std::string lastCreated_;
 };
 
 tcr__Credential* newCredential(soap* soap, const std::string& holder,
@@ -292,6 +303,21 @@ TEST_F(DoorControllerTest, WrongPasswordIsRefused) {
     Client digest = client(Client::Auth::HttpDigest, "wrong");
     EXPECT_EQ(digest.call([&](soap* s, const char* ep) { return soap_call___tds__GetDeviceInformation(s, ep, nullptr, &request, response); }),
               401);
+}
+
+TEST_F(DoorControllerTest, ReplayedUsernameTokenIsRefused) {
+    started();
+    Client c = client(Client::Auth::UsernameToken);
+    _tds__GetDeviceInformation request;
+    _tds__GetDeviceInformationResponse response;
+    auto callOnce = [&] {
+        return c.call([&](soap* s, const char* ep) { return soap_call___tds__GetDeviceInformation(s, ep, nullptr, &request, response); });
+    };
+    ASSERT_EQ(callOnce(), SOAP_OK);
+    c.replayLastToken();
+    EXPECT_EQ(callOnce(), SOAP_CLI_FAULT);
+    EXPECT_EQ(c.faultSubcodes(), "ter:NotAuthorized");
+    EXPECT_NE(std::string(*soap_faultstring(c.raw())).find("replay"), std::string::npos);
 }
 
 TEST_F(DoorControllerTest, UsernameTokenOutsideTheClockWindowIsRefused) {

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "usb_reader_plugin.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
 
+#include "host_record_source.h"
 #include "plugin_identity.h"
+#include "publisher/controller_publisher.h"
 #include "plugin_services.h"
 #include "reader/reader_manager.h"
 #include "usb_device.h"
@@ -23,6 +27,8 @@ struct UsbReaderPlugin::State {
     IDeviceListener* listener = nullptr;
     std::mutex openMutex;
     std::set<std::string> openIds;
+    std::unique_ptr<HostRecordSource> recordSource;
+    std::unique_ptr<publisher::ControllerPublisher> publisher;
 
     void log(std::int32_t level, const std::string& message) {
         if (services) services->log(level, message);
@@ -52,6 +58,7 @@ UsbReaderPlugin::~UsbReaderPlugin() { stop(); }
 void* UsbReaderPlugin::queryInterface(const char* interfaceId) {
     if (void* p = offerInterface<IPlugin0>(interfaceId)) return p;
     if (void* p = offerInterface<IUserRecordObserver0>(interfaceId)) return p;
+    if (void* p = offerInterface<IControllerPublisher0>(interfaceId)) return p;
     return nullptr;
 }
 
@@ -91,6 +98,13 @@ std::int32_t UsbReaderPlugin::start(IHostServices0* services, Error* error) {
             state_->log(kLogWarning, std::string("USB readers unavailable: ") + e.what());
             state_->readers.reset();
         }
+        if (services->controllerDirectory() && services->userRecords() && services->pluginDataDir() &&
+            *services->pluginDataDir()) {
+            state_->recordSource = std::make_unique<HostRecordSource>(state_->services);
+            state_->publisher = std::make_unique<publisher::ControllerPublisher>(
+                *state_->recordSource, std::string(services->pluginDataDir()) + "/outbox.sqlite");
+            state_->publisher->start();
+        }
         state_->log(kLogInfo, "USB reader plugin started");
         return kOk;
     } catch (const std::exception& e) {
@@ -101,6 +115,11 @@ std::int32_t UsbReaderPlugin::start(IHostServices0* services, Error* error) {
 }
 
 void UsbReaderPlugin::stop() {
+    if (state_->publisher) {
+        state_->publisher->stop();
+        state_->publisher.reset();
+        state_->recordSource.reset();
+    }
     {
         std::lock_guard lock(state_->listenerMutex);
         state_->listener = nullptr;
@@ -188,6 +207,95 @@ std::int32_t UsbReaderPlugin::openDevice(const char* deviceId, IDevice0** out, E
     }
 }
 
-void UsbReaderPlugin::userChanged(const char* userId, std::int32_t deleted) {}
+void UsbReaderPlugin::userChanged(const char* userId, std::int32_t /*deleted*/) {
+    // Deleted or changed, the publisher reads the host's current record when it sends.
+    try {
+        if (state_->publisher && userId) state_->publisher->userChanged(userId);
+    } catch (const std::exception& e) {
+        state_->log(kLogError, std::string("could not queue the user for the door controllers: ") + e.what());
+    }
+}
+
+void UsbReaderPlugin::controllersChanged() {
+    try {
+        if (state_->publisher) state_->publisher->controllersChanged();
+    } catch (const std::exception& e) {
+        state_->log(kLogError, std::string("could not reload the door controllers: ") + e.what());
+    }
+}
+
+std::uint32_t UsbReaderPlugin::controllerStatusCount() {
+    try {
+        return state_->publisher ? static_cast<std::uint32_t>(state_->publisher->statuses().size()) : 0;
+    } catch (...) {
+        return 0;
+    }
+}
+
+std::int32_t UsbReaderPlugin::getControllerStatus(std::uint32_t index, ControllerStatus* out, Error* error) {
+    try {
+        if (!out || out->size < sizeof(ControllerStatus)) return setError(error, kErrorInvalidArgument, "bad ControllerStatus");
+        if (!state_->publisher) return setError(error, kErrorUnsupported, "the host offers no controller directory");
+        auto statuses = state_->publisher->statuses();
+        if (index >= statuses.size()) return setError(error, kErrorNotFound, "no controller at this index");
+        const auto& s = statuses[index];
+        copyText(out->id, s.id.c_str());
+        out->reachable = s.reachable ? 1 : 0;
+        out->lastSyncTime = static_cast<std::int64_t>(s.lastSync);
+        out->queuedChanges = static_cast<std::uint32_t>(s.queuedChanges);
+        out->publishedCredentials = static_cast<std::uint32_t>(s.publishedCredentials);
+        copyText(out->formatType, s.formatType.c_str());
+        copyText(out->lastError, s.lastError.c_str());
+        return kOk;
+    } catch (const std::exception& e) {
+        return setError(error, kErrorGeneric, e.what());
+    }
+}
+
+namespace {
+class ProgressAdapter {
+public:
+    explicit ProgressAdapter(ISyncProgress* sink) : sink_(sink) {}
+    void operator()(std::size_t done, std::size_t total) const {
+        if (sink_) sink_->progress(static_cast<std::uint32_t>(done), static_cast<std::uint32_t>(total));
+    }
+
+private:
+    ISyncProgress* sink_;
+};
+} // namespace
+
+std::int32_t UsbReaderPlugin::syncController(const char* controllerId, ISyncProgress* progress, std::uint32_t timeoutMs,
+                                             SyncReport* out, Error* error) {
+    try {
+        if (!controllerId) return setError(error, kErrorInvalidArgument, "no controller id");
+        if (!state_->publisher) return setError(error, kErrorUnsupported, "the host offers no controller directory");
+        publisher::SyncProgress callback = ProgressAdapter(progress);
+        auto report = state_->publisher->sync(controllerId, callback,
+                                              std::chrono::seconds(std::max<std::uint32_t>(1, (timeoutMs + 999) / 1000)));
+        if (out && out->size >= sizeof(SyncReport)) {
+            out->created = static_cast<std::uint32_t>(report.created);
+            out->modified = static_cast<std::uint32_t>(report.modified);
+            out->deleted = static_cast<std::uint32_t>(report.deleted);
+            out->unchanged = static_cast<std::uint32_t>(report.unchanged);
+            out->refused = static_cast<std::uint32_t>(report.refused);
+        }
+        if (!report.error.empty())
+            return setError(error, report.error.find("did not finish") != std::string::npos ? kErrorTimeout : kErrorGeneric,
+                            report.error.c_str());
+        return kOk;
+    } catch (const std::exception& e) {
+        return setError(error, kErrorGeneric, e.what());
+    }
+}
+
+std::int32_t UsbReaderPlugin::waitUntilPublished(std::uint32_t timeoutMs) {
+    try {
+        if (!state_->publisher) return kOk;
+        return state_->publisher->waitForIdle(std::chrono::milliseconds(timeoutMs)) ? kOk : kErrorTimeout;
+    } catch (...) {
+        return kErrorGeneric;
+    }
+}
 
 } // namespace fpb::plugin

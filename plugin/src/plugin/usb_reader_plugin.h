@@ -11,7 +11,7 @@ namespace fpb::plugin {
 
 /// The plugin object the host holds: identity, device type, readers, and the services behind
 /// queryInterface (user-record observer, matcher). Every SDK method catches everything.
-class UsbReaderPlugin final : public RefCountedObject<IPlugin0, IUserRecordObserver0> {
+class UsbReaderPlugin final : public RefCountedObject<IPlugin0, IUserRecordObserver0, IControllerPublisher0> {
 public:
     explicit UsbReaderPlugin(std::string manifestJson);
 
@@ -27,6 +27,13 @@ public:
     std::int32_t openDevice(const char* deviceId, IDevice0** out, Error* error) override;
 
     void userChanged(const char* userId, std::int32_t deleted) override;
+
+    void controllersChanged() override;
+    std::uint32_t controllerStatusCount() override;
+    std::int32_t getControllerStatus(std::uint32_t index, ControllerStatus* out, Error* error) override;
+    std::int32_t syncController(const char* controllerId, ISyncProgress* progress, std::uint32_t timeoutMs,
+                                SyncReport* out, Error* error) override;
+    std::int32_t waitUntilPublished(std::uint32_t timeoutMs) override;
 
 private:
     ~UsbReaderPlugin() override;

@@ -77,6 +77,54 @@ protected:
     ~IUserRecordObserver0() = default;
 };
 
+/// One door controller as the plugin's publisher sees it.
+struct ControllerStatus {
+    std::uint32_t size;
+    char id[64];
+    std::int32_t reachable;          ///< non-zero: the last attempt reached the controller
+    std::int64_t lastSyncTime;       ///< Unix time of the last completed round, 0 = never
+    std::uint32_t queuedChanges;     ///< users still to be published (the outbox)
+    std::uint32_t publishedCredentials;
+    char formatType[64];             ///< the template format negotiated with the controller
+    char lastError[512];             ///< "" when the last round went well; names the cause and the fix
+};
+
+struct SyncReport {
+    std::uint32_t size;
+    std::uint32_t created, modified, deleted, unchanged, refused;
+};
+
+/// Host-implemented progress callback for a sync. Called on a plugin thread; must return quickly.
+class ISyncProgress {
+public:
+    virtual void progress(std::uint32_t done, std::uint32_t total) = 0;
+
+protected:
+    ~ISyncProgress() = default;
+};
+
+/// Optional (SDK 1.1), asked for with queryInterface(): a plugin that publishes the host's users to
+/// door controllers (the controllers come from IControllerDirectory0, their passwords from
+/// ISecretStore0). Threads: any; calls may overlap.
+class IControllerPublisher0 : public IRefCounted {
+public:
+    static constexpr const char* kInterfaceId = "fpbridge.IControllerPublisher/0";
+    /// The host's controller list changed (added, removed, new password or certificate).
+    virtual void controllersChanged() = 0;
+    virtual std::uint32_t controllerStatusCount() = 0;
+    virtual std::int32_t getControllerStatus(std::uint32_t index, ControllerStatus* out, Error* error) = 0;
+    /// Compares the controller with the host's records now and repairs every difference. Blocks
+    /// until done (kOk) or timeoutMs (kErrorTimeout; the sync goes on in the background).
+    /// `progress` may be null.
+    virtual std::int32_t syncController(const char* controllerId, ISyncProgress* progress, std::uint32_t timeoutMs,
+                                        SyncReport* out, Error* error) = 0;
+    /// kOk once every queued change reached its controller, else kErrorTimeout.
+    virtual std::int32_t waitUntilPublished(std::uint32_t timeoutMs) = 0;
+
+protected:
+    ~IControllerPublisher0() = default;
+};
+
 } // namespace fpb
 
 /// The entry function every plugin exports (extern "C", name given in the manifest, by

@@ -5,7 +5,7 @@
 #pragma once
 
 #define FPB_SDK_VERSION_MAJOR 1
-#define FPB_SDK_VERSION_MINOR 0
+#define FPB_SDK_VERSION_MINOR 1
 
 namespace fpb {
 

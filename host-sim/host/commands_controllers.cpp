@@ -101,7 +101,7 @@ std::vector<ControllerStatus> collectStatuses(HostContext& context) {
         for (std::uint32_t i = 0, n = publisher.controllerStatusCount(); i < n; ++i) {
             ControllerStatus s{};
             s.size = sizeof s;
-            Error error{};
+            Error error = Error::init();
             if (publisher.getControllerStatus(i, &s, &error) == kOk) out.push_back(s);
         }
     });
@@ -198,7 +198,7 @@ void installControllerCommands(CLI::App& app, HostContext& context) {
                 ProgressBar bar("sync " + id);
                 SyncReport report{};
                 report.size = sizeof report;
-                Error error{};
+                Error error = Error::init();
                 auto rc = publisher.syncController(id.c_str(), &bar, static_cast<std::uint32_t>(args->timeoutSeconds) * 1000,
                                                    &report, &error);
                 bar.finish();

@@ -2,6 +2,7 @@
 #include "onvif/onvif_client.h"
 
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <cctype>
@@ -64,8 +65,12 @@ int verifyCertificate(int ok, X509_STORE_CTX* store) {
     int depth = X509_STORE_CTX_get_error_depth(store);
     X509* cert = X509_STORE_CTX_get_current_cert(store);
     if (tlsCheck.pinnedSha256 && !tlsCheck.pinnedSha256->empty()) {
-        // A pinned certificate is trusted by its fingerprint alone, whoever signed it.
-        if (depth != 0) return 1;
+        // A pinned certificate is trusted by its fingerprint alone, whoever signed it; clearing the
+        // error keeps gSOAP's post-handshake check (SSL_get_verify_result) from refusing it.
+        if (depth != 0) {
+            X509_STORE_CTX_set_error(store, X509_V_OK);
+            return 1;
+        }
         unsigned char digest[EVP_MAX_MD_SIZE];
         unsigned int size = 0;
         if (!cert || X509_digest(cert, EVP_sha256(), digest, &size) != 1) {
@@ -73,7 +78,10 @@ int verifyCertificate(int ok, X509_STORE_CTX* store) {
             return 0;
         }
         std::string seen = hex(digest, size);
-        if (seen == normalisedPin(*tlsCheck.pinnedSha256)) return 1;
+        if (seen == normalisedPin(*tlsCheck.pinnedSha256)) {
+            X509_STORE_CTX_set_error(store, X509_V_OK);
+            return 1;
+        }
         tlsCheck.problem = "it presented a different TLS certificate (SHA-256 " + seen + ") from the pinned one (" +
                            normalisedPin(*tlsCheck.pinnedSha256) +
                            "). If the controller's certificate was replaced on purpose, pin the new one "
@@ -207,12 +215,14 @@ OnvifClient::OnvifClient(ControllerAddress address) : address_(std::move(address
         if (pinned) flags |= SOAP_SSL_SKIP_HOST_CHECK;
         const char* caFile = address_.caFile.empty() ? nullptr : address_.caFile.c_str();
         const char* caPath = (caFile || pinned) ? nullptr : "/etc/ssl/certs";
-        soap->fsslverify = verifyCertificate;
         if (soap_ssl_client_context(soap, flags, nullptr, nullptr, caFile, caPath, nullptr) != SOAP_OK) {
             std::string detail = soap_fault_string(soap) ? soap_fault_string(soap) : "unknown";
             throw OnvifError(ErrorKind::Configuration, describe() + ": TLS could not be set up (" + detail +
                                                            "). Check that the CA file exists and holds PEM certificates");
         }
+        // The context call has already installed gSOAP's own verify callback in the SSL context.
+        soap->fsslverify = verifyCertificate;
+        if (soap->ctx) SSL_CTX_set_verify(soap->ctx, SSL_VERIFY_PEER, verifyCertificate);
     }
 }
 

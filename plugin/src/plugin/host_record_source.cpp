@@ -32,7 +32,7 @@ std::optional<std::vector<publisher::EnrolledFinger>> HostRecordSource::fingersO
     if (!host || !host->userRecords()) throw std::runtime_error("the host's user records are not available");
     UserInfo user{};
     user.size = sizeof user;
-    Error error{};
+    Error error = Error::init();
     std::int32_t rc = host->userRecords()->getUser(userId.c_str(), &user, &error);
     if (rc == kErrorNotFound) return std::nullopt;
     if (rc != kOk) hostFailed("reading a user record", error);
@@ -47,7 +47,7 @@ std::map<std::string, std::vector<publisher::EnrolledFinger>> HostRecordSource::
     auto* host = services_->host();
     if (!host || !host->userRecords()) throw std::runtime_error("the host's user records are not available");
     Collector collector;
-    Error error{};
+    Error error = Error::init();
     if (host->userRecords()->forEachEnrolledFingerprint(&collector, &error) != kOk)
         hostFailed("reading the enrolled fingerprints", error);
     return std::move(collector.byUser);
@@ -62,7 +62,7 @@ std::vector<onvif::ControllerAddress> HostRecordSource::controllers() {
     for (std::uint32_t i = 0, n = directory->controllerCount(); i < n; ++i) {
         ControllerInfo info{};
         info.size = sizeof info;
-        Error error{};
+        Error error = Error::init();
         if (directory->getController(i, &info, &error) != kOk) continue;
         onvif::ControllerAddress address;
         address.id = info.id;

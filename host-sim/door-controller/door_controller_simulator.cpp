@@ -3,6 +3,9 @@
 // request capture, fault injection and authentication (HTTP digest, UsernameToken digest).
 #include "door_controller_simulator.h"
 
+#include <pthread.h>
+#include <csignal>
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,6 +24,17 @@
 #include "soapH.h"
 
 namespace fpb::door {
+
+namespace {
+// A client that hangs up must give this thread EPIPE, not kill the process with SIGPIPE (the
+// simulator runs inside test programs and the host's demo, which keep the default disposition).
+void blockBrokenPipeSignal() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+} // namespace
 
 AuthMode parseAuthMode(const std::string& text) {
     if (text == "either") return AuthMode::Either;
@@ -360,7 +374,10 @@ void DoorControllerSimulator::Impl::acceptLoop() {
             openSockets.insert(socket);
             ++activeConnections;
         }
-        std::thread([this, connection] { serveConnection(connection); }).detach();
+        std::thread([this, connection] {
+            blockBrokenPipeSignal();
+            serveConnection(connection);
+        }).detach();
     }
 }
 
@@ -480,7 +497,10 @@ void DoorControllerSimulator::start() {
     }
     d.stopping = false;
     d.running = true;
-    d.acceptThread = std::thread([&d] { d.acceptLoop(); });
+    d.acceptThread = std::thread([&d] {
+        blockBrokenPipeSignal();
+        d.acceptLoop();
+    });
 }
 
 void DoorControllerSimulator::stop() {

@@ -2,10 +2,12 @@
 // fpb-host users add|list|show|delete
 #include <iomanip>
 #include <iostream>
+#include <random>
 #include <nlohmann/json.hpp>
 
 #include "host_context.h"
 #include "host_main.h"
+#include "template/fingerprint_template.h"
 
 namespace fpb::host {
 
@@ -29,6 +31,32 @@ nlohmann::json userJson(const User& u, const std::vector<Fingerprint>& fingers) 
             {"valid_until", u.validUntil ? nlohmann::json(*u.validUntil) : nlohmann::json(nullptr)},
             {"created_at", u.createdAt},
             {"fingerprints", fps}};
+}
+
+struct GenerateArgs {
+    int count = 100;
+    std::string prefix = "load-";
+    unsigned seed = 1;
+};
+
+std::vector<std::uint8_t> generatedTemplate(std::mt19937& random) {
+    tmpl::Template t;
+    t.width = 388;
+    t.height = 374;
+    t.fingerPosition = 2;
+    t.quality = 80;
+    std::uniform_int_distribution<int> count(28, 48), x(20, 368), y(20, 354), quality(40, 100);
+    std::uniform_real_distribution<double> angle(0, 6.2831);
+    for (int i = 0, n = count(random); i < n; ++i) {
+        tmpl::Minutia m;
+        m.x = x(random);
+        m.y = y(random);
+        m.angle = angle(random);
+        m.type = (i % 2) ? tmpl::MinutiaType::Ending : tmpl::MinutiaType::Bifurcation;
+        m.quality = quality(random);
+        t.minutiae.push_back(m);
+    }
+    return tmpl::writeIsoRecord(t);
 }
 
 struct UserArgs {
@@ -107,6 +135,37 @@ void installUserCommands(CLI::App& app, HostContext& context) {
         context.audit().record(context.actor, context.actorAddress, "user.deleted", "user " + args->id, "");
         context.notifyUserChanged(args->id, true);
         std::cout << "Deleted user " << args->id << " and erased their fingerprints\n";
+    });
+
+    static GenerateArgs generateArgs;
+    // Load tests: enrolling thousands of people through a reader is not something a test can wait for.
+    auto* generate = users->add_subcommand("generate", "Add users with generated fingerprint templates (load tests)");
+    generate->add_option("--count", generateArgs.count, "How many users")->capture_default_str()->check(CLI::Range(1, 1000000));
+    generate->add_option("--prefix", generateArgs.prefix, "User id prefix; ids are PREFIX1, PREFIX2, ...")->capture_default_str();
+    generate->add_option("--seed", generateArgs.seed, "Random seed (the same seed gives the same templates)")->capture_default_str();
+    generate->callback([&context] {
+        std::mt19937 random(generateArgs.seed);
+        auto& store = context.users();
+        context.database().transaction([&] {
+            for (int i = 1; i <= generateArgs.count; ++i) {
+                User user;
+                user.id = generateArgs.prefix + std::to_string(i);
+                user.name = "Generated user " + std::to_string(i);
+                store.addUser(user);
+                Fingerprint finger;
+                finger.userId = user.id;
+                finger.finger = 2;
+                finger.quality = 80;
+                finger.isoTemplate = generatedTemplate(random);
+                finger.consentTime = utcNowIso8601();
+                finger.consentOperator = "generated";
+                store.saveFingerprint(finger);
+            }
+        });
+        context.audit().record(context.actor, context.actorAddress, "users.generated", generateArgs.prefix + "*",
+                               std::to_string(generateArgs.count) + " users");
+        std::cout << "Added " << generateArgs.count << " users with generated templates (" << generateArgs.prefix << "1 .. " << generateArgs.prefix
+                  << generateArgs.count << ")\n";
     });
 }
 

@@ -98,6 +98,10 @@ void Database::exec(const char* sql) {
 
 void Database::transaction(const std::function<void()>& body) {
     std::lock_guard lock(mutex_);
+    if (!sqlite3_get_autocommit(db_)) {  // already inside one (same thread: the mutex is ours): join it
+        body();
+        return;
+    }
     exec("BEGIN IMMEDIATE");
     try {
         body();

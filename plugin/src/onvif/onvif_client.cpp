@@ -302,9 +302,11 @@ void OnvifClient::fail(const char* operation, bool requestSent) {
     if (const char* more = soap_fault_detail(soap)) {
         if (*more) detail += std::string(" (") + more + ")";
     }
-    std::string subcodes = error == SOAP_FAULT ? faultSubcodes(soap) : std::string();
+    // gSOAP reports a received fault as SOAP_CLI_FAULT (sender) or SOAP_SVR_FAULT (receiver).
+    bool isFault = error == SOAP_FAULT || error == SOAP_CLI_FAULT || error == SOAP_SVR_FAULT;
+    std::string subcodes = isFault ? faultSubcodes(soap) : std::string();
     std::string problem = tlsCheck.problem;
-    bool receiver = error == SOAP_FAULT && isReceiverFault(soap);
+    bool receiver = isFault && (error == SOAP_SVR_FAULT || isReceiverFault(soap));
     soap_destroy(soap);
     soap_end(soap);
     soap_closesock(soap);
@@ -318,7 +320,7 @@ void OnvifClient::fail(const char* operation, bool requestSent) {
                          describe() + " refused user '" + address_.username +
                              "' or its password. Store the controller's current password "
                              "(fpb-host controllers add --id " + address_.id + " ... --password-stdin) and sync again");
-    if (error == SOAP_FAULT) {
+    if (isFault) {
         if (receiver) throw OnvifError(ErrorKind::ServerError, prefix + "the controller reported an internal fault: " + detail +
                                                                  ". It will be retried", subcodes);
         throw OnvifError(ErrorKind::Refused, prefix + "the controller refused the request: " + detail +

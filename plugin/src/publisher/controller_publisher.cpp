@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "publisher/controller_publisher.h"
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <csignal>
 #include <cmath>
 #include <random>
 #include <set>
@@ -37,6 +40,7 @@ struct ControllerPublisher::Worker {
     std::unique_ptr<onvif::OnvifClient> client;
     FormatChoice format;
     bool sessionReady = false;
+    int failures = 0;       // consecutive failed attempts; any change that goes through resets it
     std::string itemError;  // the last change the controller refused, for the status
 };
 
@@ -309,6 +313,7 @@ std::size_t ControllerPublisher::drain(Worker& worker, SyncReport* report, const
         for (const auto& change : batch) {
             try {
                 publishOne(worker, change, report);
+                worker.failures = 0;
             } catch (const onvif::OnvifError& e) {
                 if (e.kind() != onvif::ErrorKind::Refused) throw;  // the controller as a whole: back off
                 // This change alone was refused: keep it, retry it rarely, go on with the others.
@@ -324,6 +329,12 @@ std::size_t ControllerPublisher::drain(Worker& worker, SyncReport* report, const
 }
 
 void ControllerPublisher::run(Worker& worker) {
+    // A controller that hangs up must give this thread EPIPE, not end the host with SIGPIPE: a
+    // plugin may not change the process's signal handling, but it may mask its own threads.
+    sigset_t brokenPipe;
+    sigemptyset(&brokenPipe);
+    sigaddset(&brokenPipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &brokenPipe, nullptr);
     const std::string id = worker.address.id;
     while (true) {
         bool syncing = false;
@@ -360,7 +371,7 @@ void ControllerPublisher::run(Worker& worker) {
             drain(worker, syncing ? &report : nullptr, progress, total);
             record = outbox_.controller(id);
             record.reachable = true;
-            record.failures = 0;
+            record.failures = worker.failures = 0;
             record.dueAt = 0;
             record.lastError = worker.itemError;
             record.lastSync = std::time(nullptr);
@@ -369,7 +380,7 @@ void ControllerPublisher::run(Worker& worker) {
             record = outbox_.controller(id);
             auto* onvifError = dynamic_cast<const onvif::OnvifError*>(&e);
             auto kind = onvifError ? onvifError->kind() : onvif::ErrorKind::ServerError;
-            record.failures += 1;
+            record.failures = ++worker.failures;
             record.lastError = e.what();
             record.reachable = kind != onvif::ErrorKind::Unreachable && kind != onvif::ErrorKind::ResponseLost;
             // An answer that never came: the controller may hold the change; read it back first.

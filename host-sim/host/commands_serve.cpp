@@ -6,6 +6,7 @@
 
 #include "collect_runner.h"
 #include "collect_service.h"
+#include "demo_doors.h"
 #include "emulated_world.h"
 #include "host_context.h"
 #include "host_main.h"
@@ -78,6 +79,8 @@ void installServeCommands(CLI::App& app, HostContext& context) {
         EmulationOptions emulation;
         emulation.readers = 1;
         auto world = startEmulationIfAsked(emulation);
+        // The door controllers are known before the plugin starts, so it publishes to them at once.
+        auto doors = startDemoDoors(context, std::cout);
         auto& loader = context.plugins();
         for (const auto& p : loader.loaded())
             std::cout << "Plugin loaded: " << p->manifest.displayName << " (" << p->manifest.id << " " << p->manifest.version << ")\n";
@@ -109,6 +112,13 @@ void installServeCommands(CLI::App& app, HostContext& context) {
             if (fingers.empty()) std::cout << "no fingerprints";
             for (const auto& f : fingers) std::cout << UserStore::fingerName(f.finger) << " quality " << f.quality << "; ";
             std::cout << "\n";
+        }
+        if (doors) {
+            std::cout << "\nPublishing to the door controllers over ONVIF:\n";
+            if (!presentFingersAtDoors(context, *doors, 1, std::cout)) {
+                commandExitStatus() = kExitFailure;
+                return;
+            }
         }
         if (args.once) return;
         std::cout << "\nThe browser UI stays up with the emulation panel: press virtual fingers, unplug the reader.\n";

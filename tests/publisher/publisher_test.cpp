@@ -221,7 +221,9 @@ TEST_F(PublisherTest, EachBrokenControllerGetsAClearErrorNamingItAndTheFix) {
         EXPECT_NE(error.find("'Door " + id + "'"), std::string::npos) << "names the controller";
         for (const auto& part : parts) EXPECT_NE(error.find(part), std::string::npos) << part;
         for (const auto& status : publisher_->statuses())
-            if (status.id == id) EXPECT_EQ(status.lastError, error);
+            if (status.id == id) {
+                EXPECT_EQ(status.lastError, error);
+            }
     };
     expectError("wrong-password", {"refused user 'admin'", "controllers add --id wrong-password"});
     expectError("changed-cert", {"different TLS certificate", "pin the new one"});

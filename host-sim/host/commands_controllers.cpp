@@ -42,16 +42,6 @@ std::string readPassword(const ControllerArgs& args) {
     return password;
 }
 
-std::string timeText(std::int64_t t) {
-    if (t == 0) return "never";
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 /// A one-line progress bar on stderr, redrawn at most every 100 ms.
 class ProgressBar final : public ISyncProgress {
 public:
@@ -81,32 +71,6 @@ private:
     std::chrono::steady_clock::time_point last_{};
     bool drawn_ = false;
 };
-
-nlohmann::json statusJson(const ControllerStatus& s, const std::optional<DoorController>& c) {
-    return {{"id", s.id},
-            {"name", c ? c->name : s.id},
-            {"endpoint", c ? c->endpoint : ""},
-            {"state", s.lastError[0] ? (s.reachable ? "error" : "unreachable") : (s.lastSyncTime ? "in step" : "not yet synced")},
-            {"reachable", s.reachable != 0},
-            {"last_sync", s.lastSyncTime ? nlohmann::json(timeText(s.lastSyncTime)) : nlohmann::json(nullptr)},
-            {"queued", s.queuedChanges},
-            {"published", s.publishedCredentials},
-            {"format_type", s.formatType},
-            {"last_error", s.lastError}};
-}
-
-std::vector<ControllerStatus> collectStatuses(HostContext& context) {
-    std::vector<ControllerStatus> out;
-    forEachControllerPublisher(context, [&](IControllerPublisher0& publisher) {
-        for (std::uint32_t i = 0, n = publisher.controllerStatusCount(); i < n; ++i) {
-            ControllerStatus s{};
-            s.size = sizeof s;
-            Error error = Error::init();
-            if (publisher.getControllerStatus(i, &s, &error) == kOk) out.push_back(s);
-        }
-    });
-    return out;
-}
 
 void installControllerCommands(CLI::App& app, HostContext& context) {
     auto* controllers = app.add_subcommand("controllers", "ONVIF door controllers that receive the fingerprints");

@@ -2,6 +2,7 @@
 #include "controller_store.h"
 
 #include <cctype>
+#include <ctime>
 #include <filesystem>
 #include <stdexcept>
 
@@ -176,6 +177,42 @@ struct ProviderRegistration {
 } providerRegistration;
 
 } // namespace
+
+std::string timeText(std::int64_t t) {
+    if (t == 0) return "never";
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+nlohmann::json statusJson(const ControllerStatus& s, const std::optional<DoorController>& c) {
+    return {{"id", s.id},
+            {"name", c ? c->name : s.id},
+            {"endpoint", c ? c->endpoint : ""},
+            {"state", s.lastError[0] ? (s.reachable ? "error" : "unreachable") : (s.lastSyncTime ? "in step" : "not yet synced")},
+            {"reachable", s.reachable != 0},
+            {"last_sync", s.lastSyncTime ? nlohmann::json(timeText(s.lastSyncTime)) : nlohmann::json(nullptr)},
+            {"queued", s.queuedChanges},
+            {"published", s.publishedCredentials},
+            {"format_type", s.formatType},
+            {"last_error", s.lastError}};
+}
+
+std::vector<ControllerStatus> collectStatuses(HostContext& context) {
+    std::vector<ControllerStatus> out;
+    forEachControllerPublisher(context, [&](IControllerPublisher0& publisher) {
+        for (std::uint32_t i = 0, n = publisher.controllerStatusCount(); i < n; ++i) {
+            ControllerStatus s{};
+            s.size = sizeof s;
+            Error error = Error::init();
+            if (publisher.getControllerStatus(i, &s, &error) == kOk) out.push_back(s);
+        }
+    });
+    return out;
+}
 
 void forEachControllerPublisher(HostContext& context, const std::function<void(IControllerPublisher0&)>& body) {
     for (const auto& plugin : context.plugins().loaded()) {

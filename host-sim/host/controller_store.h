@@ -3,6 +3,7 @@
 // Handed to plugins as IControllerDirectory0.
 #pragma once
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,13 @@ private:
     Database& db_;
     SecretStore& secrets_;
 };
+
+/// "2026-11-29T13:45:00Z", or "never" for 0.
+std::string timeText(std::int64_t unixTime);
+/// What the publishing plugins report about each controller.
+std::vector<ControllerStatus> collectStatuses(HostContext& context);
+/// One controller's state for operators (CLI --json and the web UI's Controllers page).
+nlohmann::json statusJson(const ControllerStatus& status, const std::optional<DoorController>& controller);
 
 /// Every loaded plugin that publishes to controllers (released after `body`).
 void forEachControllerPublisher(HostContext& context, const std::function<void(IControllerPublisher0&)>& body);

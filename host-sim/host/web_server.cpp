@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "web_server.h"
 
+#include "controller_store.h"
+
 #include <httplib.h>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
@@ -118,6 +120,27 @@ struct WebServer::Impl {
                            {"max_fingers_per_user", context.config().maxFingersPerUser}});
         }));
 
+        server.Get("/api/controllers", guarded([this](const httplib::Request&, httplib::Response& res) {
+            ControllerStore store(context.database(), context.secrets());
+            json out = json::array();
+            for (const auto& s : collectStatuses(context)) out.push_back(statusJson(s, store.find(s.id)));
+            sendJson(res, out);
+        }));
+        server.Post(R"(/api/controllers/([A-Za-z0-9._-]+)/sync)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+            std::string id = req.matches[1];
+            json report;
+            forEachControllerPublisher(context, [&](IControllerPublisher0& publisher) {
+                SyncReport r{};
+                r.size = sizeof r;
+                Error error = Error::init();
+                auto rc = publisher.syncController(id.c_str(), nullptr, 120000, &r, &error);
+                context.audit().record(context.actor, context.actorAddress, "controller.synced", "controller " + id,
+                                       rc == kOk ? "ok" : error.message);
+                report = {{"ok", rc == kOk}, {"error", rc == kOk ? "" : error.message}, {"created", r.created},
+                          {"modified", r.modified}, {"deleted", r.deleted}, {"unchanged", r.unchanged}, {"refused", r.refused}};
+            });
+            sendJson(res, report);
+        }));
         server.Get("/api/users", guarded([this](const httplib::Request&, httplib::Response& res) {
             json out = json::array();
             for (const auto& u : context.users().listUsers()) out.push_back(userJson(context.users(), u));

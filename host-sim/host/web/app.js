@@ -258,8 +258,20 @@ async function loadControllers() {
   body.innerHTML = '';
   for (const c of list) {
     const tr = document.createElement('tr');
-    tr.innerHTML = `<td>${esc(c.id)}</td><td>${esc(c.endpoint)}</td><td>${esc(c.state || '')}</td>` +
-      `<td>${esc(c.last_sync || '—')}</td><td>${esc(c.queued ?? '')}</td><td>${esc(c.last_error || '')}</td>`;
+    tr.dataset.id = c.id;
+    tr.innerHTML = `<td>${esc(c.id)}<div class="muted">${esc(c.name || '')}</div></td><td>${esc(c.endpoint)}</td>` +
+      `<td class="state">${esc(c.state || '')}${c.reachable ? '' : ' <span class="muted">(not reachable)</span>'}</td>` +
+      `<td>${esc(c.last_sync || '—')}</td><td>${esc(c.queued ?? '')}</td><td>${esc(c.published ?? '')}</td>` +
+      `<td class="error">${esc(c.last_error || '')}</td><td><button class="sync">Sync</button></td>`;
+    tr.querySelector('button.sync').addEventListener('click', async (ev) => {
+      ev.target.disabled = true;
+      ev.target.textContent = 'Syncing…';
+      try {
+        const r = await api('POST', `/api/controllers/${encodeURIComponent(c.id)}/sync`);
+        if (!r.ok) alert(r.error);
+      } catch (e) { alert(e.message); }
+      loadControllers();
+    });
     body.appendChild(tr);
   }
   $('controllers-empty').classList.toggle('hidden', list.length > 0);

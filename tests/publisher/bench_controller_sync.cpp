@@ -101,8 +101,8 @@ void EmptyRoundTrips(benchmark::State& state) {
         benchmark::Counter(static_cast<double>(calls) * controllers, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-BENCHMARK(EmptyRoundTrips)->Args({200, 2})->Args({10000, 8})->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(FullSync)->Args({200, 2})->Args({10000, 8})->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(EmptyRoundTrips)->Args({200, 2})->Args({2000, 4})->Args({10000, 8})->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(FullSync)->Args({200, 2})->Args({2000, 4})->Args({10000, 8})->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 } // namespace
 } // namespace fpb

@@ -41,6 +41,8 @@ struct ControllerPublisher::Worker {
     FormatChoice format;
     bool sessionReady = false;
     int failures = 0;       // consecutive failed attempts; any change that goes through resets it
+    // What the controller holds, by user: the outbox's published table, cached while the session lasts.
+    std::map<std::string, PublishedCredential> published;
     std::string itemError;  // the last change the controller refused, for the status
 };
 
@@ -184,6 +186,7 @@ void ControllerPublisher::ensureSession(Worker& worker) {
                                     "Enable one of those formats on the controller");
     }
     worker.format = *choice;
+    worker.published = outbox_.publishedOf(worker.address.id);
     worker.sessionReady = true;
     auto record = outbox_.controller(worker.address.id);
     record.formatType = choice->formatType;
@@ -215,6 +218,8 @@ void ControllerPublisher::reconcile(Worker& worker, SyncReport* report) {
         published.emplace_back(holder, PublishedCredential{credentials[0].token, fingerprintDigest(credentials[0])});
     }
     outbox_.replacePublished(id, published);
+    worker.published.clear();
+    for (const auto& [holder, credential] : published) worker.published[holder] = credential;
 
     std::vector<std::string> differing;
     auto users = source_.enrolledUsers();
@@ -261,7 +266,14 @@ void ControllerPublisher::publishOne(Worker& worker, const PendingChange& change
             return;
         }
     }
-    auto known = outbox_.published(id, change.userId);
+    auto cached = worker.published.find(change.userId);
+    std::optional<PublishedCredential> known;
+    if (cached != worker.published.end()) known = cached->second;
+    auto finish = [&](const std::optional<PublishedCredential>& now) {
+        outbox_.completeWith(change, now);
+        if (now) worker.published[change.userId] = *now;
+        else worker.published.erase(change.userId);
+    };
     if (!built) {
         if (known) {
             try {
@@ -269,34 +281,30 @@ void ControllerPublisher::publishOne(Worker& worker, const PendingChange& change
             } catch (const onvif::OnvifError& e) {
                 if (!isNotFound(e)) throw;
             }
-            outbox_.erasePublished(id, change.userId);
             if (report) ++report->deleted;
             source_.audit("controller.credential.deleted", "user " + change.userId, "controller " + id);
         }
-        outbox_.complete(change);
+        finish(std::nullopt);
         return;
     }
     if (known && known->digest == built->digest) {
-        outbox_.complete(change);
+        finish(known);
         return;
     }
     if (known) {
         built->credential.token = known->token;
         try {
             worker.client->modifyCredential(built->credential);
-            outbox_.setPublished(id, change.userId, {known->token, built->digest});
-            outbox_.complete(change);
+            finish(PublishedCredential{known->token, built->digest});
             if (report) ++report->modified;
             return;
         } catch (const onvif::OnvifError& e) {
             if (!isNotFound(e)) throw;
-            outbox_.erasePublished(id, change.userId);  // removed on the controller: create it again
-            built->credential.token.clear();
+            built->credential.token.clear();  // removed on the controller meanwhile: create it again
         }
     }
     std::string token = worker.client->createCredential(built->credential);
-    outbox_.setPublished(id, change.userId, {token, built->digest});
-    outbox_.complete(change);
+    finish(PublishedCredential{token, built->digest});
     if (report) ++report->created;
     source_.audit("controller.credential.published", "user " + change.userId, "controller " + id);
 }

@@ -135,6 +135,35 @@ void Outbox::complete(const PendingChange& change) {
         .bind(1, change.controllerId).bind(2, change.userId).bind(3, change.generation).step();
 }
 
+void Outbox::completeWith(const PendingChange& change, const std::optional<PublishedCredential>& credential) {
+    std::lock_guard lock(mutex_);
+    exec("BEGIN IMMEDIATE");
+    try {
+        if (credential)
+            Statement(db_, "INSERT INTO published(controller_id, user_id, token, digest) VALUES(?1, ?2, ?3, ?4)"
+                           " ON CONFLICT(controller_id, user_id) DO UPDATE SET token = ?3, digest = ?4")
+                .bind(1, change.controllerId).bind(2, change.userId).bind(3, credential->token).bind(4, credential->digest).step();
+        else
+            Statement(db_, "DELETE FROM published WHERE controller_id = ?1 AND user_id = ?2")
+                .bind(1, change.controllerId).bind(2, change.userId).step();
+        Statement(db_, "DELETE FROM pending WHERE controller_id = ?1 AND user_id = ?2 AND generation = ?3")
+            .bind(1, change.controllerId).bind(2, change.userId).bind(3, change.generation).step();
+        exec("COMMIT");
+    } catch (...) {
+        exec("ROLLBACK");
+        throw;
+    }
+}
+
+std::map<std::string, PublishedCredential> Outbox::publishedOf(const std::string& controllerId) {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, "SELECT user_id, token, digest FROM published WHERE controller_id = ?1");
+    q.bind(1, controllerId);
+    std::map<std::string, PublishedCredential> out;
+    while (q.step()) out[q.text(0)] = PublishedCredential{q.text(1), q.text(2)};
+    return out;
+}
+
 void Outbox::postpone(const PendingChange& change, std::time_t retryAt, const std::string& error) {
     std::lock_guard lock(mutex_);
     Statement(db_, "UPDATE pending SET attempts = attempts + 1, due_at = ?3, last_error = ?4"

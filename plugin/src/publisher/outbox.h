@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <ctime>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -52,6 +53,9 @@ public:
     std::vector<PendingChange> due(const std::string& controllerId, std::time_t now, std::size_t limit);
     /// Removes the change unless a newer one arrived meanwhile.
     void complete(const PendingChange& change);
+    /// Records what the controller now holds for the user (nullopt: nothing) and removes the change
+    /// unless a newer one arrived meanwhile, in one transaction.
+    void completeWith(const PendingChange& change, const std::optional<PublishedCredential>& credential);
     /// Keeps the change, to be tried again at `retryAt`.
     void postpone(const PendingChange& change, std::time_t retryAt, const std::string& error);
     std::size_t pendingCount(const std::string& controllerId);
@@ -64,6 +68,8 @@ public:
     void replacePublished(const std::string& controllerId,
                           const std::vector<std::pair<std::string, PublishedCredential>>& byUser);
     std::size_t publishedCount(const std::string& controllerId);
+    /// Everything we believe one controller holds, by user.
+    std::map<std::string, PublishedCredential> publishedOf(const std::string& controllerId);
 
     ControllerRecord controller(const std::string& controllerId);
     void saveController(const std::string& controllerId, const ControllerRecord& record);

@@ -95,17 +95,18 @@ TEST_F(PluginLoadingTest, LoadsTheGoodPluginAndRefusesEachBrokenOneWithItsOwnRea
     EXPECT_EQ(loader.refused().size(), 12u);
 
     struct Expect {
-        const char* folder;
-        const char* reasonPart;
+        std::string folder;
+        std::string reasonPart;
     };
+    const std::string kMinor = std::to_string(FPB_SDK_VERSION_MINOR);
     const Expect expectations[] = {
         {"b-startfails", "start-up failed (code 5): license file missing: copy license.dat next to the plugin"},
         {"c-entrythrows", "threw an exception from its entry function (boom in entry)"},
         {"d-startthrows", "threw an exception while starting (boom in start)"},
         {"e-noentry", "does not export the entry symbol \"fpbridge_plugin_entry\""},
-        {"f-sdkmajor2-reported", "built for SDK 2.0 but this host speaks SDK 1.0 (a different major version)"},
-        {"g-sdkmajor2-manifest", "built for SDK 2.0 but this host speaks SDK 1.0"},
-        {"h-sdkminor-newer", "needs SDK 1.99 but this host only has SDK 1.0"},
+        {"f-sdkmajor2-reported", "built for SDK 2." + kMinor + " but this host speaks SDK 1." + kMinor + " (a different major version)"},
+        {"g-sdkmajor2-manifest", "built for SDK 2.0 but this host speaks SDK 1." + kMinor},
+        {"h-sdkminor-newer", "needs SDK 1.99 but this host only has SDK 1." + kMinor},
         {"i-tampered", "does not match the manifest's checksum"},
         {"j-malformed", "manifest is not valid JSON"},
         {"k-incomplete", "missing the required field \"entry_symbol\""},

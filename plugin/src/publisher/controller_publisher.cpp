@@ -44,6 +44,8 @@ struct ControllerPublisher::Worker {
     // What the controller holds, by user: the outbox's published table, cached while the session lasts.
     std::map<std::string, PublishedCredential> published;
     std::string itemError;  // the last change the controller refused, for the status
+    std::vector<std::unique_ptr<onvif::OnvifClient>> extraClients;  // further connections (lanes)
+    std::mutex laneMutex;   // guards published, itemError, failures and the report between lanes
 };
 
 ControllerPublisher::ControllerPublisher(RecordSource& source, const std::string& outboxPath, PublisherOptions options)
@@ -186,6 +188,11 @@ void ControllerPublisher::ensureSession(Worker& worker) {
                                     "Enable one of those formats on the controller");
     }
     worker.format = *choice;
+    worker.extraClients.clear();
+    for (int i = 1; i < options_.connectionsPerController; ++i) {
+        worker.extraClients.push_back(std::make_unique<onvif::OnvifClient>(worker.address));
+        worker.extraClients.back()->connect();
+    }
     worker.published = outbox_.publishedOf(worker.address.id);
     worker.sessionReady = true;
     auto record = outbox_.controller(worker.address.id);
@@ -251,7 +258,8 @@ void ControllerPublisher::reconcile(Worker& worker, SyncReport* report) {
     outbox_.saveController(id, record);
 }
 
-void ControllerPublisher::publishOne(Worker& worker, const PendingChange& change, SyncReport* report) {
+void ControllerPublisher::publishOne(Worker& worker, onvif::OnvifClient& client, const PendingChange& change,
+                                     SyncReport* report) {
     const std::string& id = worker.address.id;
     auto fingers = source_.fingersOfUser(change.userId);
     std::optional<BuiltCredential> built;
@@ -259,29 +267,39 @@ void ControllerPublisher::publishOne(Worker& worker, const PendingChange& change
         try {
             built = buildCredential(change.userId, *fingers, worker.format);
         } catch (const tmpl::TemplateError& e) {
-            worker.itemError = "user " + change.userId + ": a stored template is malformed (" + e.what() +
-                               "); enroll the finger again";
-            outbox_.postpone(change, std::time(nullptr) + 3600, worker.itemError);
+            std::string message = "user " + change.userId + ": a stored template is malformed (" + e.what() +
+                                  "); enroll the finger again";
+            outbox_.postpone(change, std::time(nullptr) + 3600, message);
+            std::lock_guard lock(worker.laneMutex);
+            worker.itemError = message;
             if (report) ++report->refused;
             return;
         }
     }
-    auto cached = worker.published.find(change.userId);
     std::optional<PublishedCredential> known;
-    if (cached != worker.published.end()) known = cached->second;
+    {
+        std::lock_guard lock(worker.laneMutex);
+        auto cached = worker.published.find(change.userId);
+        if (cached != worker.published.end()) known = cached->second;
+    }
     auto finish = [&](const std::optional<PublishedCredential>& now) {
         outbox_.completeWith(change, now);
+        std::lock_guard lock(worker.laneMutex);
         if (now) worker.published[change.userId] = *now;
         else worker.published.erase(change.userId);
+    };
+    auto count = [&](std::size_t SyncReport::*field) {
+        std::lock_guard lock(worker.laneMutex);
+        if (report) ++(report->*field);
     };
     if (!built) {
         if (known) {
             try {
-                worker.client->deleteCredential(known->token);
+                client.deleteCredential(known->token);
             } catch (const onvif::OnvifError& e) {
                 if (!isNotFound(e)) throw;
             }
-            if (report) ++report->deleted;
+            count(&SyncReport::deleted);
             source_.audit("controller.credential.deleted", "user " + change.userId, "controller " + id);
         }
         finish(std::nullopt);
@@ -294,19 +312,46 @@ void ControllerPublisher::publishOne(Worker& worker, const PendingChange& change
     if (known) {
         built->credential.token = known->token;
         try {
-            worker.client->modifyCredential(built->credential);
+            client.modifyCredential(built->credential);
             finish(PublishedCredential{known->token, built->digest});
-            if (report) ++report->modified;
+            count(&SyncReport::modified);
             return;
         } catch (const onvif::OnvifError& e) {
             if (!isNotFound(e)) throw;
             built->credential.token.clear();  // removed on the controller meanwhile: create it again
         }
     }
-    std::string token = worker.client->createCredential(built->credential);
+    std::string token = client.createCredential(built->credential);
     finish(PublishedCredential{token, built->digest});
-    if (report) ++report->created;
+    count(&SyncReport::created);
     source_.audit("controller.credential.published", "user " + change.userId, "controller " + id);
+}
+
+void ControllerPublisher::publishBatch(Worker& worker, onvif::OnvifClient& client, const std::vector<PendingChange>& changes,
+                                       SyncReport* report, const SyncProgress* progress, std::size_t& done,
+                                       std::size_t total) {
+    for (const auto& change : changes) {
+        {
+            std::lock_guard lock(worker.mutex);
+            if (worker.stopping) return;
+        }
+        try {
+            publishOne(worker, client, change, report);
+            std::lock_guard lock(worker.laneMutex);
+            worker.failures = 0;
+        } catch (const onvif::OnvifError& e) {
+            if (e.kind() != onvif::ErrorKind::Refused) throw;  // the controller as a whole: back off
+            // This change alone was refused: keep it, retry it rarely, go on with the others.
+            outbox_.postpone(change, std::time(nullptr) + 60L * std::min(change.attempts + 1, 60), e.what());
+            source_.log(kWarning, e.what());
+            std::lock_guard lock(worker.laneMutex);
+            worker.itemError = e.what();
+            if (report) ++report->refused;
+        }
+        std::lock_guard lock(worker.laneMutex);
+        ++done;
+        if (progress && *progress) (*progress)(std::min(done, total), total);
+    }
 }
 
 std::size_t ControllerPublisher::drain(Worker& worker, SyncReport* report, const SyncProgress* progress, std::size_t total) {
@@ -318,21 +363,48 @@ std::size_t ControllerPublisher::drain(Worker& worker, SyncReport* report, const
         }
         auto batch = outbox_.due(worker.address.id, std::time(nullptr), options_.batchSize);
         if (batch.empty()) return done;
-        for (const auto& change : batch) {
-            try {
-                publishOne(worker, change, report);
-                worker.failures = 0;
-            } catch (const onvif::OnvifError& e) {
-                if (e.kind() != onvif::ErrorKind::Refused) throw;  // the controller as a whole: back off
-                // This change alone was refused: keep it, retry it rarely, go on with the others.
-                worker.itemError = e.what();
-                outbox_.postpone(change, std::time(nullptr) + 60L * std::min(change.attempts + 1, 60), e.what());
-                if (report) ++report->refused;
-                source_.log(kWarning, e.what());
-            }
-            ++done;
-            if (progress && *progress) (*progress)(std::min(done, total), total);
+        std::vector<onvif::OnvifClient*> clients{worker.client.get()};
+        for (auto& extra : worker.extraClients) clients.push_back(extra.get());
+        if (clients.size() == 1 || batch.size() < 2 * clients.size()) {
+            publishBatch(worker, *worker.client, batch, report, progress, done, total);
+            continue;
         }
+        // Lanes: each user goes to one connection, so its changes keep their order.
+        std::vector<std::vector<PendingChange>> lanes(clients.size());
+        for (auto& change : batch) lanes[std::hash<std::string>{}(change.userId) % lanes.size()].push_back(std::move(change));
+        std::vector<std::exception_ptr> errors(lanes.size());
+        std::vector<std::thread> threads;
+        for (std::size_t i = 1; i < lanes.size(); ++i)
+            threads.emplace_back([&, i] {
+                sigset_t brokenPipe;
+                sigemptyset(&brokenPipe);
+                sigaddset(&brokenPipe, SIGPIPE);
+                pthread_sigmask(SIG_BLOCK, &brokenPipe, nullptr);
+                try {
+                    publishBatch(worker, *clients[i], lanes[i], report, progress, done, total);
+                } catch (...) {
+                    errors[i] = std::current_exception();
+                }
+            });
+        try {
+            publishBatch(worker, *clients[0], lanes[0], report, progress, done, total);
+        } catch (...) {
+            errors[0] = std::current_exception();
+        }
+        for (auto& t : threads) t.join();
+        // A lost answer matters most (it forces a reconcile), then any other controller-level failure.
+        std::exception_ptr first;
+        for (auto& e : errors) {
+            if (!e) continue;
+            try {
+                std::rethrow_exception(e);
+            } catch (const onvif::OnvifError& onvifError) {
+                if (onvifError.kind() == onvif::ErrorKind::ResponseLost) std::rethrow_exception(e);
+            } catch (...) {
+            }
+            if (!first) first = e;
+        }
+        if (first) std::rethrow_exception(first);
     }
 }
 
@@ -398,6 +470,7 @@ void ControllerPublisher::run(Worker& worker) {
             outbox_.saveController(id, record);
             worker.sessionReady = false;
             worker.client.reset();
+            worker.extraClients.clear();
             report.error = e.what();
             if (record.failures == 1 || record.failures % 10 == 0) source_.log(kWarning, e.what());
         }

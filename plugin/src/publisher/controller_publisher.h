@@ -28,6 +28,9 @@ struct PublisherOptions {
     std::chrono::milliseconds retryBase{1000};
     std::chrono::milliseconds retryMax{30000};
     std::size_t batchSize = 256;
+    /// Requests in flight per controller (one connection each; a user's changes stay in order).
+    /// Round trips, not CPU, bound a sync; most controllers serve a few connections at once.
+    int connectionsPerController = 4;
 };
 
 struct ControllerStatus {
@@ -73,7 +76,9 @@ private:
     void ensureSession(Worker& worker);
     void reconcile(Worker& worker, SyncReport* report);
     std::size_t drain(Worker& worker, SyncReport* report, const SyncProgress* progress, std::size_t total);
-    void publishOne(Worker& worker, const PendingChange& change, SyncReport* report);
+    void publishOne(Worker& worker, onvif::OnvifClient& client, const PendingChange& change, SyncReport* report);
+    void publishBatch(Worker& worker, onvif::OnvifClient& client, const std::vector<PendingChange>& changes,
+                      SyncReport* report, const SyncProgress* progress, std::size_t& done, std::size_t total);
     std::chrono::milliseconds backoff(int failures);
 
     RecordSource& source_;

@@ -25,6 +25,3 @@ endif()
 find_program(SOAPCPP2 soapcpp2 REQUIRED)
 pkg_check_modules(GSOAPSSL REQUIRED IMPORTED_TARGET gsoapssl++)
 set(FPB_GSOAP_SHARE /usr/share/gsoap CACHE PATH "gSOAP's import/ and plugin/ folders")
-# Linked statically: the plugin then carries its own gSOAP (no clash with a host or another plugin
-# that brings a different one), and its global namespace table stays inside the plugin.
-find_library(GSOAPSSL_STATIC_LIB NAMES libgsoapssl++.a REQUIRED)

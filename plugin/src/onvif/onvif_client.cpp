@@ -203,6 +203,8 @@ struct OnvifClient::Soap {
 
 OnvifClient::OnvifClient(ControllerAddress address) : address_(std::move(address)), soap_(std::make_unique<Soap>()) {
     soap_->ctx = soap_new1(SOAP_IO_KEEPALIVE | SOAP_C_UTFSTRING);
+    // Our own table, even if another gSOAP user in the process exported one under the same name.
+    soap_set_namespaces(soap_->ctx, namespaces);
     auto* soap = soap_->ctx;
     soap->connect_timeout = address_.timeoutSeconds;
     soap->send_timeout = address_.timeoutSeconds;

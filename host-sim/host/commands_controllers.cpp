@@ -10,6 +10,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "controller_security.h"
 #include "controller_store.h"
 #include "host_context.h"
 #include "host_main.h"
@@ -203,6 +204,8 @@ void installControllerCommands(CLI::App& app, HostContext& context) {
             if (s.lastError[0]) std::cout << "    last error: " << s.lastError << "\n";
         }
     });
+
+    installControllerSecurityCommands(controllers, context);
 }
 
 } // namespace

@@ -18,6 +18,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--fpb-host", required=True)
     parser.add_argument("--fpb-door", required=True)
+    parser.add_argument("--validate", required=True)
     args = parser.parse_args()
     env = dict(os.environ, FPB_MASTER_KEY=secrets.token_hex(32))
     doors = []
@@ -47,7 +48,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="fpb-controller-security-") as root:
         try:
             weak = door("weak", "admin", "--firmware", "0.9.1", "--protocol", "HTTP:on:80", "--protocol", "HTTPS:on:443")
-            hard = door("hard", "door-svc-7", "--firmware", "2.1.0", "--protocol", "HTTP:off", "--protocol",
+            capture = os.path.join(root, "captured")
+            hard = door("hard", "door-svc-7", "--capture-dir", capture, "--firmware", "2.1.0", "--protocol", "HTTP:off", "--protocol",
                         "HTTPS:on:8443", "--discovery-mode", "NonDiscoverable", "--ip-filter", "Allow:127.0.0.1/32")
             broken = door("broken", "door-svc-8", "--fault", "soap-fault=SetUser")
             add("host", "weak", weak, "admin")
@@ -80,6 +82,14 @@ def main():
             code, findings, report = audit("host", "broken")
             assert "error" not in report, report
             print("ok: a rotation that fails midway leaves the old password working:", failed.stderr.strip()[:160])
+
+            # The device-management requests fpbridge sent, against the official WSDLs.
+            result = subprocess.run(["/usr/bin/python3", args.validate, capture], capture_output=True, text=True)
+            if result.returncode == 77:
+                print("skip: request validation needs the shared ONVIF files:", result.stdout.strip())
+            else:
+                assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+                print("ok: every device-management request sent is its operation's valid input")
         finally:
             for process in doors:
                 process.kill()

@@ -125,6 +125,18 @@ def enroll_present_delete(world, args):
     code, result = world.present("b", os.path.join(images, "6_1_good.png"))
     check(code == 1 and "Denied/CredentialNotFound" in result.get("event", ""),
           "a different finger is denied at door b (%s)" % result)
+    # A second finger: the same credential is modified to carry both fingers.
+    token = world.credentials("a")[0]
+    with open(script, "w") as f:
+        f.write("good finger=7\n" * 3)
+    world.host("host", "collect", "--user", "42", "--finger", "3", "--consent", "--emulated-reader", "--presses", script)
+    world.host("host", "controllers", "sync")
+    for name in ("a", "b"):
+        now = world.credentials(name)
+        check(len(now) == 1 and now[0]["holder"] == "42", "door %s still holds one credential for user 42" % name)
+    modified = world.credentials("a")[0]
+    check(modified["token"] == token["token"] and json.dumps(modified) != json.dumps(token),
+          "the second finger modified the credential in place (%s -> %s)" % (token, modified))
     world.host("host", "users", "delete", "42")
     world.host("host", "controllers", "sync")
     for name in ("a", "b"):

@@ -260,7 +260,7 @@ async function loadControllers() {
     const tr = document.createElement('tr');
     tr.dataset.id = c.id;
     tr.innerHTML = `<td>${esc(c.id)}<div class="muted">${esc(c.name || '')}</div></td><td>${esc(c.endpoint)}</td>` +
-      `<td class="state">${esc(c.state || '')}${c.reachable ? '' : ' <span class="muted">(not reachable)</span>'}</td>` +
+      `<td class="state">${esc(c.state || '')}${c.reachable || c.state === 'unreachable' ? '' : ' <span class="muted">(not reachable)</span>'}</td>` +
       `<td>${esc(c.last_sync || '—')}</td><td>${esc(c.queued ?? '')}</td><td>${esc(c.published ?? '')}</td>` +
       `<td class="error">${esc(c.last_error || '')}</td><td><button class="sync">Sync</button></td>`;
     tr.querySelector('button.sync').addEventListener('click', async (ev) => {

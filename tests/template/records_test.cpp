@@ -79,6 +79,11 @@ TEST(IsoRecords, MalformedRecordsAreRejectedWithTheReason) {
     auto noViews = good;
     noViews[22] = 0;
     EXPECT_NE(rejection(noViews).find("no finger view"), std::string::npos);
+    // 1 pixel/cm would scale coordinates up 197 times on the way to 500 dpi (found by the fuzzer).
+    auto tinyResolution = good;
+    tinyResolution[18] = 0;
+    tinyResolution[19] = 1;
+    EXPECT_NE(rejection(tinyResolution).find("outside what fingerprint sensors use"), std::string::npos);
 }
 
 TEST(IsoRecords, AnsiConversionBothWays) {

@@ -80,6 +80,11 @@ std::vector<Template> parseIsoRecord(const std::uint8_t* p, std::size_t size) {
     int resX = static_cast<int>(get16(p + 18)), resY = static_cast<int>(get16(p + 20));
     if (width == 0 || height == 0) reject("image size is zero");
     if (resX == 0 || resY == 0) reject("resolution is zero");
+    // Fingerprint sensors work between about 250 and 1000 dpi; far outside that, normalising to
+    // 500 dpi would blow coordinates up (or squash them) beyond any finger.
+    for (int res : {resX, resY})
+        if (res < 39 || res > 788)
+            reject("resolution " + std::to_string(res) + " pixels/cm is outside what fingerprint sensors use (100-2000 dpi)");
     int views = p[22];
     if (views == 0) reject("it holds no finger view");
     std::size_t pos = 24;

@@ -30,3 +30,5 @@ if [ -d "$shared" ]; then
 else
   echo "(../shared/fingerprints is not present: FVC evaluations skipped)"
 fi
+echo "== Door controllers: full sync of 10,000 users to 8 controllers over TLS vs empty round trips =="
+$B/bench/bench_controller_sync --benchmark_filter=/10000/8

@@ -25,17 +25,6 @@
 
 namespace fpb::door {
 
-namespace {
-// A client that hangs up must give this thread EPIPE, not kill the process with SIGPIPE (the
-// simulator runs inside test programs and the host's demo, which keep the default disposition).
-void blockBrokenPipeSignal() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-} // namespace
-
 AuthMode parseAuthMode(const std::string& text) {
     if (text == "either") return AuthMode::Either;
     if (text == "digest") return AuthMode::Digest;
@@ -374,10 +363,7 @@ void DoorControllerSimulator::Impl::acceptLoop() {
             openSockets.insert(socket);
             ++activeConnections;
         }
-        std::thread([this, connection] {
-            blockBrokenPipeSignal();
-            serveConnection(connection);
-        }).detach();
+        std::thread([this, connection] { serveConnection(connection); }).detach();
     }
 }
 
@@ -497,10 +483,7 @@ void DoorControllerSimulator::start() {
     }
     d.stopping = false;
     d.running = true;
-    d.acceptThread = std::thread([&d] {
-        blockBrokenPipeSignal();
-        d.acceptLoop();
-    });
+    d.acceptThread = std::thread([&d] { d.acceptLoop(); });
 }
 
 void DoorControllerSimulator::stop() {

@@ -17,6 +17,15 @@ namespace {
 
 enum LogLevel { kDebug = 1, kInfo = 2, kWarning = 3, kError = 4 };
 
+// A controller that hangs up must give our thread EPIPE, not end the host with SIGPIPE: a plugin
+// may not change the process's signal handling, but it may mask its own threads.
+void maskBrokenPipeSignal() {
+    sigset_t brokenPipe;
+    sigemptyset(&brokenPipe);
+    sigaddset(&brokenPipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &brokenPipe, nullptr);
+}
+
 bool isNotFound(const onvif::OnvifError& e) {
     return e.kind() == onvif::ErrorKind::Refused && e.subcode().find("NotFound") != std::string::npos;
 }
@@ -376,10 +385,7 @@ std::size_t ControllerPublisher::drain(Worker& worker, SyncReport* report, const
         std::vector<std::thread> threads;
         for (std::size_t i = 1; i < lanes.size(); ++i)
             threads.emplace_back([&, i] {
-                sigset_t brokenPipe;
-                sigemptyset(&brokenPipe);
-                sigaddset(&brokenPipe, SIGPIPE);
-                pthread_sigmask(SIG_BLOCK, &brokenPipe, nullptr);
+                maskBrokenPipeSignal();
                 try {
                     publishBatch(worker, *clients[i], lanes[i], report, progress, done, total);
                 } catch (...) {
@@ -409,12 +415,7 @@ std::size_t ControllerPublisher::drain(Worker& worker, SyncReport* report, const
 }
 
 void ControllerPublisher::run(Worker& worker) {
-    // A controller that hangs up must give this thread EPIPE, not end the host with SIGPIPE: a
-    // plugin may not change the process's signal handling, but it may mask its own threads.
-    sigset_t brokenPipe;
-    sigemptyset(&brokenPipe);
-    sigaddset(&brokenPipe, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &brokenPipe, nullptr);
+    maskBrokenPipeSignal();
     const std::string id = worker.address.id;
     while (true) {
         bool syncing = false;

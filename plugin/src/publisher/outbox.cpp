@@ -129,12 +129,6 @@ std::vector<PendingChange> Outbox::due(const std::string& controllerId, std::tim
     return out;
 }
 
-void Outbox::complete(const PendingChange& change) {
-    std::lock_guard lock(mutex_);
-    Statement(db_, "DELETE FROM pending WHERE controller_id = ?1 AND user_id = ?2 AND generation = ?3")
-        .bind(1, change.controllerId).bind(2, change.userId).bind(3, change.generation).step();
-}
-
 void Outbox::completeWith(const PendingChange& change, const std::optional<PublishedCredential>& credential) {
     std::lock_guard lock(mutex_);
     exec("BEGIN IMMEDIATE");
@@ -185,26 +179,6 @@ std::optional<std::time_t> Outbox::nextDue(const std::string& controllerId) {
     q.bind(1, controllerId).step();
     if (q.isNull(0)) return std::nullopt;
     return static_cast<std::time_t>(q.integer(0));
-}
-
-std::optional<PublishedCredential> Outbox::published(const std::string& controllerId, const std::string& userId) {
-    std::lock_guard lock(mutex_);
-    Statement q(db_, "SELECT token, digest FROM published WHERE controller_id = ?1 AND user_id = ?2");
-    q.bind(1, controllerId).bind(2, userId);
-    if (!q.step()) return std::nullopt;
-    return PublishedCredential{q.text(0), q.text(1)};
-}
-
-void Outbox::setPublished(const std::string& controllerId, const std::string& userId, const PublishedCredential& credential) {
-    std::lock_guard lock(mutex_);
-    Statement(db_, "INSERT INTO published(controller_id, user_id, token, digest) VALUES(?1, ?2, ?3, ?4)"
-                   " ON CONFLICT(controller_id, user_id) DO UPDATE SET token = ?3, digest = ?4")
-        .bind(1, controllerId).bind(2, userId).bind(3, credential.token).bind(4, credential.digest).step();
-}
-
-void Outbox::erasePublished(const std::string& controllerId, const std::string& userId) {
-    std::lock_guard lock(mutex_);
-    Statement(db_, "DELETE FROM published WHERE controller_id = ?1 AND user_id = ?2").bind(1, controllerId).bind(2, userId).step();
 }
 
 void Outbox::replacePublished(const std::string& controllerId,

@@ -51,8 +51,6 @@ public:
     void enqueueMany(const std::string& controllerId, const std::vector<std::string>& userIds);
     /// Changes due now for one controller, oldest first.
     std::vector<PendingChange> due(const std::string& controllerId, std::time_t now, std::size_t limit);
-    /// Removes the change unless a newer one arrived meanwhile.
-    void complete(const PendingChange& change);
     /// Records what the controller now holds for the user (nullopt: nothing) and removes the change
     /// unless a newer one arrived meanwhile, in one transaction.
     void completeWith(const PendingChange& change, const std::optional<PublishedCredential>& credential);
@@ -61,9 +59,6 @@ public:
     std::size_t pendingCount(const std::string& controllerId);
     std::optional<std::time_t> nextDue(const std::string& controllerId);
 
-    std::optional<PublishedCredential> published(const std::string& controllerId, const std::string& userId);
-    void setPublished(const std::string& controllerId, const std::string& userId, const PublishedCredential& credential);
-    void erasePublished(const std::string& controllerId, const std::string& userId);
     /// Replaces everything we believe about one controller (after reading its credential list).
     void replacePublished(const std::string& controllerId,
                           const std::vector<std::pair<std::string, PublishedCredential>>& byUser);

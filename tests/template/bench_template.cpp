@@ -7,7 +7,6 @@
 #include <map>
 #include <memory>
 
-#include "reference_matcher.h"
 #include "synthetic_finger.h"
 #include "template/fingerprint_template.h"
 
@@ -46,14 +45,6 @@ const std::vector<fpb::tmpl::PreparedTemplate>& preparedCandidates() {
     return c;
 }
 
-// The same comparison in its plain all-pairs form (local structures rebuilt, every minutia pair
-// tried): the baseline for the prepared, indexed form below.
-void BM_CompareAllPairsBaseline(benchmark::State& state) {
-    auto a = fpb::tmpl::extractTemplate(press(0));
-    const auto& c = candidates();
-    std::size_t k = 0;
-    for (auto _ : state) benchmark::DoNotOptimize(fpb::tmpl::reference::referenceCompare(a, c[k++ % c.size()]));
-}
 // Preparing both templates inside every comparison (what compareTemplates(Template, Template) does).
 void BM_CompareTemplates(benchmark::State& state) {
     auto a = fpb::tmpl::extractTemplate(press(0));
@@ -68,7 +59,7 @@ void BM_ComparePrepared(benchmark::State& state) {
     std::size_t k = 0;
     for (auto _ : state) benchmark::DoNotOptimize(fpb::tmpl::compareTemplates(a, c[k++ % c.size()]));
 }
-// Both directions, max of the two: the score every decision uses.
+// The score every decision uses (compareSymmetric: the cylinder score is symmetric, so one pass).
 void BM_ComparePreparedSymmetric(benchmark::State& state) {
     fpb::tmpl::PreparedTemplate a(fpb::tmpl::extractTemplate(press(0)));
     const auto& c = preparedCandidates();
@@ -117,7 +108,6 @@ void BM_IdentifyExhaustive(benchmark::State& state) {
 
 BENCHMARK(BM_BaselinePixelPass)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Extract388x374)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_CompareAllPairsBaseline)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CompareTemplates)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ComparePrepared)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ComparePreparedSymmetric)->Unit(benchmark::kMicrosecond);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The prepared, indexed matcher against the plain all-pairs form: the same scores, always.
+// The cylinder-code matcher: copies of one print match, different prints do not, odd input is safe.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
-#include "reference_matcher.h"
 #include "synthetic_finger.h"
 #include "template/fingerprint_template.h"
 
@@ -42,49 +42,55 @@ Template perturbed(const Template& t, std::mt19937& rng) {
     return out;
 }
 
-TEST(PreparedMatcher, SameScoresAsTheAllPairsFormOnRandomAndPerturbedTemplates) {
+TEST(CylinderMatcher, PerturbedCopiesMatchAndRandomTemplatesDoNot) {
     std::mt19937 rng(7);
-    int nonZero = 0, high = 0;
+    int genuineHigh = 0, impostorHigh = 0;
     for (int round = 0; round < 60; ++round) {
-        Template a = randomTemplate(rng, 3 + round % 50);
-        Template b = round % 2 ? perturbed(a, rng) : randomTemplate(rng, 3 + (round * 7) % 60);
+        Template a = randomTemplate(rng, 25 + round % 40);
+        Template b = round % 2 ? perturbed(a, rng) : randomTemplate(rng, 25 + (round * 7) % 40);
         PreparedTemplate pa(a), pb(b);
-        int expectedAB = reference::referenceCompare(a, b), expectedBA = reference::referenceCompare(b, a);
-        EXPECT_EQ(compareTemplates(pa, pb), expectedAB) << "round " << round;
-        EXPECT_EQ(compareTemplates(pb, pa), expectedBA) << "round " << round;
-        EXPECT_EQ(compareTemplates(a, b), expectedAB);
-        EXPECT_EQ(compareSymmetric(pa, pb), std::max(expectedAB, expectedBA));
-        nonZero += expectedAB > 0;
-        high += expectedAB >= kThresholdFmr1e3;
+        int ab = compareTemplates(pa, pb), ba = compareTemplates(pb, pa);
+        EXPECT_EQ(compareTemplates(a, b), ab) << "round " << round;
+        EXPECT_EQ(compareSymmetric(pa, pb), ab);
+        // Symmetric by construction; only ties between equal similarities may break otherwise.
+        EXPECT_NEAR(ab, ba, 30) << "round " << round;
+        (round % 2 ? genuineHigh : impostorHigh) += ab >= kThresholdFmr1e3;
     }
-    EXPECT_GT(nonZero, 30);
-    EXPECT_GT(high, 5);  // the perturbed copies must really match, or the check proves little
+    EXPECT_GE(genuineHigh, 27);  // of 30 perturbed copies
+    EXPECT_EQ(impostorHigh, 0);
 }
 
-TEST(PreparedMatcher, SameScoresAsTheAllPairsFormOnSyntheticPrints) {
+TEST(CylinderMatcher, SyntheticPressesOfOneFingerScoreAboveOtherFingers) {
     std::vector<Template> t;
     for (std::uint64_t finger : {31u, 32u})
         for (int imp = 1; imp <= 2; ++imp)
             t.push_back(extractTemplate(fpb::synth::generatePress(finger, imp, fpb::synth::PressMode::Good)));
-    for (std::size_t i = 0; i < t.size(); ++i)
-        for (std::size_t j = 0; j < t.size(); ++j) {
-            if (i == j) continue;
-            EXPECT_EQ(compareTemplates(PreparedTemplate(t[i]), PreparedTemplate(t[j])), reference::referenceCompare(t[i], t[j]));
-        }
+    int genuine = std::min(compareSymmetric(t[0], t[1]), compareSymmetric(t[2], t[3]));
+    int impostor = 0;
+    for (int i : {0, 1})
+        for (int j : {2, 3}) impostor = std::max(impostor, compareSymmetric(t[static_cast<std::size_t>(i)], t[static_cast<std::size_t>(j)]));
+    EXPECT_GT(genuine, impostor);
+    EXPECT_LT(impostor, kThresholdFmr1e3);
+    EXPECT_EQ(compareTemplates(t[0], t[0]), 1000 * 0 + compareTemplates(PreparedTemplate(t[0]), PreparedTemplate(t[0])));
+    EXPECT_GE(compareTemplates(t[0], t[0]), kThresholdFmr1e4);
 }
 
-TEST(PreparedMatcher, DegenerateTemplates) {
+TEST(CylinderMatcher, DegenerateTemplates) {
     Template empty, two;
     two.minutiae = {{10, 10, 0.5, MinutiaType::Ending, 60}, {40, 10, 1.5, MinutiaType::Ending, 60}};
     std::mt19937 rng(3);
     Template some = randomTemplate(rng, 20);
-    // Coordinates far outside the frame and stacked on one spot must not upset the indexes.
+    // Coordinates far outside the frame and stacked on one spot must not upset the cylinders.
     Template odd = some;
     odd.minutiae.push_back({-500, 9000, 6.2, MinutiaType::Bifurcation, 10});
     for (int i = 0; i < 12; ++i) odd.minutiae.push_back({100, 100, 0.1 * i, MinutiaType::Ending, 60});
     for (const Template* a : {&empty, &two, &some, &odd})
-        for (const Template* b : {&empty, &two, &some, &odd})
-            EXPECT_EQ(compareTemplates(PreparedTemplate(*a), PreparedTemplate(*b)), reference::referenceCompare(*a, *b));
+        for (const Template* b : {&empty, &two, &some, &odd}) {
+            int s = compareTemplates(PreparedTemplate(*a), PreparedTemplate(*b));
+            EXPECT_GE(s, 0);
+            EXPECT_LE(s, 1000);
+            if (a == &empty || b == &empty || a == &two || b == &two) EXPECT_LT(s, kThresholdFmr1e3);
+        }
 }
 
 } // namespace

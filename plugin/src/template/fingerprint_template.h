@@ -52,22 +52,21 @@ std::vector<std::uint8_t> ansiToIso(const std::vector<std::uint8_t>& ansi);
 bool looksLikeAnsi(const std::uint8_t* data, std::size_t size);
 
 // ---- comparison -------------------------------------------------------------------------------
-/// A template made ready for comparison once: each minutia's local structure (its nearest
-/// neighbours, invariant to rotation and translation), an index of those neighbour edges by
-/// length and bearing, and a grid of the minutiae by position. Comparing two prepared templates
-/// allocates nothing (per-thread scratch space is reused). Immutable, so thread-safe to share.
+/// A template made ready for comparison once: a minutia cylinder code per minutia (the
+/// neighbourhood within 70 px, in the minutia's own frame, as 8 x 8 cells x 6 direction
+/// sections of bits, with a mask of the cells that lie inside the print), and the distances and
+/// bearings between every two minutiae for the global consolidation. Comparing two prepared
+/// templates allocates nothing (per-thread scratch space is reused). Immutable, so thread-safe
+/// to share.
 class PreparedTemplate {
 public:
-    static constexpr int kNeighbours = 5;
-    struct Point {
-        double x, y, angle;
-    };
-    struct Neighbour {
-        double distance, bearing, direction;
-    };
-    struct Local {
-        Neighbour n[kNeighbours];
-        int count;
+    static constexpr int kSections = 6;
+    struct Cylinder {
+        std::uint64_t bits[kSections];  ///< one bit per cell, one word per direction section
+        std::uint64_t valid;            ///< cells inside the print
+        std::uint32_t minutia;
+        std::int16_t angle;             ///< the minutia's direction in 1/65536 turn
+        std::uint16_t validCount;
     };
 
     PreparedTemplate() = default;
@@ -78,26 +77,21 @@ public:
 
 private:
     friend int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& candidate);
-    std::vector<Point> points_;
-    std::vector<Local> local_;
-    // Neighbour edges bucketed by distance and bearing, with coarse copies of their features
-    // (angles in 1/65536 turn) for a cheap first test.
-    struct Edge {
-        float distance;
-        std::int16_t bearing, direction;
-        std::uint32_t code;  ///< minutia << 3 | neighbour
+    struct Point {
+        float x, y;
+        std::int16_t angle;  ///< 1/65536 turn
+        std::uint8_t quality;
     };
-    std::vector<std::uint32_t> edgeStart_;
-    std::vector<Edge> edges_;
-    std::vector<Edge> ownEdges_;  ///< the same coarse features by minutia * kNeighbours + neighbour
-    // Minutiae bucketed on a square grid over their bounding box.
-    int minX_ = 0, minY_ = 0, maxX_ = -1, maxY_ = -1;
-    int gridW_ = 0, gridH_ = 0;
-    std::vector<std::uint32_t> cellStart_;
-    std::vector<std::uint32_t> cellItems_;
+    struct Geometry {
+        float distance;
+        std::int16_t bearing;  ///< of the other minutia, relative to this one's direction (1/65536 turn)
+    };
+    std::vector<Point> points_;
+    std::vector<Cylinder> cylinders_;   ///< only the minutiae with enough neighbourhood
+    std::vector<Geometry> geometry_;    ///< n x n, row = from
 };
 
-/// Similarity 0..1000 (higher = more alike). Symmetric up to rounding. Thread-safe.
+/// Similarity 0..1000 (higher = more alike). Symmetric up to ties. Thread-safe.
 int compareTemplates(const Template& probe, const Template& candidate);
 /// The same score from prepared templates, without rebuilding their local structures.
 int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& candidate);

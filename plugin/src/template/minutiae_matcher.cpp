@@ -1,17 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Comparison by local minutia structures (each minutia described by its nearest neighbours,
-// invariant to rotation and translation) and global consolidation: the best local pairs propose
-// alignments, and the alignment that pairs the most minutiae decides the score.
+// Comparison by minutia cylinder codes (after Cappelli, Ferrara and Maltoni, "Minutia Cylinder-Code:
+// a new representation and matching technique for fingerprint recognition", IEEE TPAMI 2010; our
+// own implementation of the published description, bit form).
 //
-// Everything that depends on one template only is computed once in PreparedTemplate. Two indexes
-// keep the comparison from visiting every minutia pair: neighbour edges bucketed by length and
-// bearing find the pairs whose local structures can agree at all (a pair needs two agreeing
-// neighbours to pass the similarity floor), and a position grid finds the partners of a
-// transformed minutia. Both only skip work whose outcome is known, so the scores are exactly
-// those of the plain all-pairs form (tests/template/reference_matcher.h checks this).
+// Each minutia gets a cylinder: the disc of radius kRadius around it, in the minutia's own frame
+// (so invariant to translation and rotation), cut into kCells x kCells cells and kSections slices of
+// relative direction. A cell's bit in a slice is set when neighbouring minutiae with that relative
+// direction lie near the cell centre (Gaussian weights in space and direction, summed and
+// thresholded). Cells outside the print (its minutiae's convex hull, widened) are masked, so a
+// partial print is compared only where both prints have data.
+//
+// Local similarity of two cylinders: 1 - |a xor b| / (|a| + |b|) in the Euclidean sense (square
+// roots of bit counts) over the cells valid in both, for minutiae whose directions differ by less
+// than a quarter turn. Global consolidation ("local similarity sort with relaxation"): the most
+// similar one-to-one pairs are relaxed against each other: a pair keeps its similarity only as far
+// as the other pairs agree with it in distance, relative direction and relative bearing. The score
+// is the mean relaxed similarity of the pairs that kept the most, with their number growing with
+// the smaller template's size.
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 
 #include "template/fingerprint_template.h"
 
@@ -20,310 +29,377 @@ namespace fpb::tmpl {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr int kNeighbours = PreparedTemplate::kNeighbours;
-constexpr int kAlignments = 24;  // 12 before: EER 7.4% and 5.7% (BENCHMARKS.md)
+constexpr int kCells = 8;  // per side: 64 cells, one 64-bit word per direction slice
+constexpr int kSections = PreparedTemplate::kSections;
 
-// Local similarity tolerances.
-constexpr double kMaxDistanceDiff = 10, kMaxBearingDiff = 0.35, kMaxDirectionDiff = 0.4;
-constexpr double kPairFloor = 0.25;
-// Edge index: distance buckets of kMaxDistanceDiff pixels, bearing buckets of 2π/32.
-constexpr int kDistanceBins = 32, kBearingBins = 32;
-constexpr double kBearingBinWidth = 2 * kPi / kBearingBins;
-constexpr double kSlack = 1e-6;  // index look-ups are a little wider than the exact tests
-// Global consolidation: a pair of minutiae within this box and angle after alignment.
-constexpr double kPairBox = 14, kPairAngle = 0.45;
-constexpr int kCell = 28;  // twice kPairBox: a partner lies in one of 2 x 2 cells
+// Parameters (development: overridable from the environment as FPB_MCC_<NAME>).
+struct Params {
+    double radius = 70, sigmaS = 28.0 / 3, sigmaD = 2 * kPi / 9, muPsi = 0.005, omega = 50;
+    double minValidCells = 0.75, minMatchableCells = 0.6, maxAngle = kPi / 2;
+    int minNeighbours = 2;
+    int minPairs = 4, maxPairs = 12;
+    double muP = 20, tauP = 0.4;
+    int relaxations = 5;
+    double wR = 0.5, mu1 = 5, tau1 = -1.6, mu2 = kPi / 12, tau2 = -30, mu3 = kPi / 12, tau3 = -30;
+    int relaxPairs = 0;  // 0: min(nA, nB)
+    double scale = 5000;
+};
 
-// |a - b| folded into 0..pi. Inputs stay within a few turns, so two folds are enough and much
-// cheaper than std::remainder, which dominated the comparison time.
+double envOr(const char* name, double v) {
+    const char* e = std::getenv(name);
+    return e ? std::atof(e) : v;
+}
+
+const Params& params() {
+    static const Params p = [] {
+        Params p;
+#define FPB_P(field) p.field = static_cast<decltype(p.field)>(envOr("FPB_MCC_" #field, p.field))
+        FPB_P(radius); FPB_P(sigmaS); FPB_P(sigmaD); FPB_P(muPsi); FPB_P(omega); FPB_P(minValidCells);
+        FPB_P(minMatchableCells); FPB_P(maxAngle); FPB_P(minNeighbours); FPB_P(minPairs); FPB_P(maxPairs);
+        FPB_P(muP); FPB_P(tauP); FPB_P(relaxations); FPB_P(wR); FPB_P(mu1); FPB_P(tau1); FPB_P(mu2); FPB_P(tau2);
+        FPB_P(mu3); FPB_P(tau3); FPB_P(relaxPairs); FPB_P(scale);
+#undef FPB_P
+        return p;
+    }();
+    return p;
+}
+
 inline double wrapAngle(double d) {
     while (d > kPi) d -= 2 * kPi;
     while (d < -kPi) d += 2 * kPi;
     return d;
 }
-// For a and b already within -pi..pi one fold is enough (and gives the same value).
-inline double angleDiff(double a, double b) {
-    double d = a - b;
-    if (d > kPi) d -= 2 * kPi;
-    else if (d < -kPi) d += 2 * kPi;
-    return std::abs(d);
-}
-inline double angleDiffAny(double a, double b) { return std::abs(wrapAngle(a - b)); }
-// An angle within -pi..pi in 1/65536 turn; differences wrap by themselves in 16 bits.
+// An angle in 1/65536 turn; differences wrap by themselves in 16 bits.
 inline std::int16_t turn16(double a) {
-    double v = a * (32768 / kPi);
+    double v = wrapAngle(a) * (32768 / kPi);
     return static_cast<std::int16_t>(static_cast<int>(v + (v >= 0 ? 0.5 : -0.5)) & 0xffff);
 }
 inline int turnDiff(std::int16_t a, std::int16_t b) { return std::abs(static_cast<int>(static_cast<std::int16_t>(a - b))); }
-// Tolerances in those units, two units wider than the exact ones (rounding of both sides).
-constexpr int kBearingTol16 = static_cast<int>(kMaxBearingDiff * (32768 / kPi)) + 2;
-constexpr int kDirectionTol16 = static_cast<int>(kMaxDirectionDiff * (32768 / kPi)) + 2;
 
-inline int distanceBin(double d) { return std::clamp(static_cast<int>(std::floor(d / kMaxDistanceDiff)), 0, kDistanceBins - 1); }
-inline int bearingBin(double b) {
-    int k = static_cast<int>(std::floor((b + kPi) / kBearingBinWidth)) % kBearingBins;
-    return k < 0 ? k + kBearingBins : k;
+// atan2 to within about 0.0015 rad (plenty next to the 1.4 degree steps of ISO angles), in 1/65536 turn.
+inline std::int16_t fastAtan2Turn(double y, double x) {
+    double ax = std::abs(x), ay = std::abs(y);
+    double mx = std::max(ax, ay), mn = std::min(ax, ay);
+    if (mx == 0) return 0;
+    double a = mn / mx, s = a * a;
+    double r = ((-0.0464964749 * s + 0.15931422) * s - 0.327622764) * s * a + a;
+    if (ay > ax) r = kPi / 2 - r;
+    if (x < 0) r = kPi - r;
+    if (y < 0) r = -r;
+    return turn16(r);
 }
 
-// ea, eb: the coarse copies of a's and b's neighbour features (see PreparedTemplate::Edge); a
-// combination that fails the coarse test fails the exact one too, so it is skipped unevaluated.
-template <class Edge>
-double localSimilarity(const PreparedTemplate::Local& a, const PreparedTemplate::Local& b, const Edge* ea, const Edge* eb) {
-    double total = 0;
-    for (int i = 0; i < a.count; ++i) {
-        double best = 0;
-        for (int j = 0; j < b.count; ++j) {
-            if (turnDiff(ea[i].direction, eb[j].direction) > kDirectionTol16 || turnDiff(ea[i].bearing, eb[j].bearing) > kBearingTol16) continue;
-            double dd = std::abs(a.n[i].distance - b.n[j].distance);
-            double db = angleDiff(a.n[i].bearing, b.n[j].bearing);
-            double dr = angleDiff(a.n[i].direction, b.n[j].direction);
-            if (dd > kMaxDistanceDiff || db > kMaxBearingDiff || dr > kMaxDirectionDiff) continue;
-            best = std::max(best, 1.0 - (dd / kMaxDistanceDiff + db / kMaxBearingDiff + dr / kMaxDirectionDiff) / 3);
+// Look-up tables that depend on the parameters only.
+struct Tables {
+    // Spatial Gaussian by squared distance in 1/4 px², up to (3 sigmaS)².
+    std::vector<float> spatial;
+    double spatialLimit2 = 0;
+    // Directional contribution by angle difference in 1/1024 turn (0..512).
+    std::array<float, 513> directional{};
+    // Relaxation compatibilities: distance difference in 1/8 px (0..800), angle differences in 1/65536 turn >> 4.
+    std::vector<float> z1;
+    std::array<float, 2049> z2{}, z3{};
+    std::array<float, 400> sqrtTable{};
+    std::array<float, kCells * kCells> cellU{}, cellV{};
+    std::uint64_t circle = 0;
+    int circleCells = 0;
+    Tables() {
+        const auto& p = params();
+        spatialLimit2 = 9 * p.sigmaS * p.sigmaS;
+        spatial.resize(static_cast<std::size_t>(spatialLimit2 * 4) + 2);
+        for (std::size_t i = 0; i < spatial.size(); ++i)
+            spatial[i] = static_cast<float>(std::exp(-(i / 4.0) / (2 * p.sigmaS * p.sigmaS)) / (p.sigmaS * std::sqrt(2 * kPi)));
+        const double width = 2 * kPi / kSections;
+        for (int i = 0; i <= 512; ++i) {
+            double a = i * 2 * kPi / 1024;
+            double v = 0.5 * (std::erf((a + width / 2) / (p.sigmaD * std::sqrt(2.0))) - std::erf((a - width / 2) / (p.sigmaD * std::sqrt(2.0))));
+            directional[static_cast<std::size_t>(i)] = static_cast<float>(v);
         }
-        total += best;
+        auto z = [](double v, double mu, double tau) { return 1.0 / (1.0 + std::exp(-tau * (v - mu))); };
+        z1.resize(801);
+        for (int i = 0; i <= 800; ++i) z1[static_cast<std::size_t>(i)] = static_cast<float>(z(i / 8.0, p.mu1, p.tau1));
+        for (int i = 0; i <= 2048; ++i) {
+            double a = i * 16 * kPi / 32768;
+            z2[static_cast<std::size_t>(i)] = static_cast<float>(z(a, p.mu2, p.tau2));
+            z3[static_cast<std::size_t>(i)] = static_cast<float>(z(a, p.mu3, p.tau3));
+        }
+        for (std::size_t i = 0; i < sqrtTable.size(); ++i) sqrtTable[i] = static_cast<float>(std::sqrt(static_cast<double>(i)));
+        const double step = 2 * p.radius / kCells;
+        for (int j = 0; j < kCells; ++j)
+            for (int i = 0; i < kCells; ++i) {
+                double u = (i - (kCells - 1) / 2.0) * step, v = (j - (kCells - 1) / 2.0) * step;
+                cellU[static_cast<std::size_t>(j * kCells + i)] = static_cast<float>(u);
+                cellV[static_cast<std::size_t>(j * kCells + i)] = static_cast<float>(v);
+                if (u * u + v * v <= p.radius * p.radius) {
+                    circle |= std::uint64_t{1} << (j * kCells + i);
+                    ++circleCells;
+                }
+            }
     }
-    return a.count ? total / a.count : 0;
+};
+
+const Tables& tables() {
+    static const Tables t;
+    return t;
 }
+
+inline int popcount64(std::uint64_t v) { return __builtin_popcountll(v); }
 
 struct Pair {
-    double similarity;
-    std::size_t i, j;
+    float similarity;
+    std::uint16_t a, b;  // minutia indices
 };
 
 // Reused between comparisons on one thread, so a comparison allocates nothing once warm.
 struct Scratch {
-    std::vector<std::uint8_t> hits;  // per (i, j): bit q set when neighbour q of i agrees with one of j
     std::vector<Pair> pairs;
-    std::vector<std::uint8_t> used;
+    std::vector<Pair> chosen;
+    std::vector<std::uint8_t> usedA, usedB;
+    std::vector<float> rho, lambda, next, efficiency;
+    std::vector<int> order;
 };
 thread_local Scratch scratch;
 
-constexpr std::array<std::uint8_t, 256> kBits = [] {
-    std::array<std::uint8_t, 256> b{};
-    for (int v = 0; v < 256; ++v) b[static_cast<std::size_t>(v)] = static_cast<std::uint8_t>((v & 1) + (v >> 1 & 1) + (v >> 2 & 1) + (v >> 3 & 1) + (v >> 4 & 1) + (v >> 5 & 1) + (v >> 6 & 1) + (v >> 7 & 1));
-    return b;
-}();
+// Convex hull (counter-clockwise, Andrew's monotone chain).
+std::vector<std::array<double, 2>> convexHull(std::vector<std::array<double, 2>> pts) {
+    std::sort(pts.begin(), pts.end());
+    pts.erase(std::unique(pts.begin(), pts.end()), pts.end());
+    if (pts.size() < 3) return pts;
+    std::vector<std::array<double, 2>> h(2 * pts.size());
+    auto cross = [](const std::array<double, 2>& o, const std::array<double, 2>& a, const std::array<double, 2>& b) {
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+    };
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+        while (k >= 2 && cross(h[k - 2], h[k - 1], pts[i]) <= 0) --k;
+        h[k++] = pts[i];
+    }
+    for (std::size_t i = pts.size() - 1, t = k + 1; i > 0; --i) {
+        while (k >= t && cross(h[k - 2], h[k - 1], pts[i - 1]) <= 0) --k;
+        h[k++] = pts[i - 1];
+    }
+    h.resize(k - 1);
+    return h;
+}
+
+// Inside the hull or within `margin` of it.
+bool nearHull(const std::vector<std::array<double, 2>>& hull, double x, double y, double margin) {
+    const std::size_t n = hull.size();
+    if (n == 0) return false;
+    if (n == 1) return std::hypot(x - hull[0][0], y - hull[0][1]) <= margin;
+    bool inside = n >= 3;
+    double best2 = 1e300;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& a = hull[i];
+        const auto& b = hull[(i + 1) % n];
+        double ex = b[0] - a[0], ey = b[1] - a[1], px = x - a[0], py = y - a[1];
+        if (ex * py - ey * px < 0) inside = false;
+        double len2 = ex * ex + ey * ey;
+        double t = len2 > 0 ? std::clamp((px * ex + py * ey) / len2, 0.0, 1.0) : 0;
+        double dx = px - t * ex, dy = py - t * ey;
+        best2 = std::min(best2, dx * dx + dy * dy);
+    }
+    return inside || best2 <= margin * margin;
+}
 
 } // namespace
 
 PreparedTemplate::PreparedTemplate(const Template& t) {
+    const auto& p = params();
+    const auto& T = tables();
     const auto& M = t.minutiae;
-    const std::size_t n = M.size();
+    const std::size_t n = std::min<std::size_t>(M.size(), 65535);
     points_.resize(n);
-    for (std::size_t i = 0; i < n; ++i) points_[i] = {static_cast<double>(M[i].x), static_cast<double>(M[i].y), M[i].angle};
+    for (std::size_t i = 0; i < n; ++i)
+        points_[i] = {static_cast<float>(M[i].x), static_cast<float>(M[i].y), turn16(M[i].angle),
+                      static_cast<std::uint8_t>(std::clamp(M[i].quality, 0, 100))};
+    geometry_.resize(n * n);
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < n; ++j) {
+            double dx = M[j].x - M[i].x, dy = M[j].y - M[i].y;
+            geometry_[i * n + j] = {static_cast<float>(std::sqrt(dx * dx + dy * dy)),
+                                    static_cast<std::int16_t>(fastAtan2Turn(dy, dx) - points_[i].angle)};
+        }
 
-    // Local structures: the nearest neighbours (ties broken by index), as distance, bearing
-    // relative to the minutia's direction, and the neighbour's direction relative to it.
-    local_.resize(n);
-    ownEdges_.resize(n * kNeighbours);
+    std::vector<std::array<double, 2>> pts(n);
+    for (std::size_t i = 0; i < n; ++i) pts[i] = {static_cast<double>(M[i].x), static_cast<double>(M[i].y)};
+    const auto hull = convexHull(pts);
+    const double step = 2 * p.radius / kCells;
+    const double reach = p.radius + 3 * p.sigmaS;
+    const double limit = 3 * p.sigmaS;
+    std::array<float, kCells * kCells * kSections> sums;
+    cylinders_.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
         const auto& m = M[i];
-        // The kNeighbours nearest, kept sorted by (squared distance, index) as they arrive.
-        std::array<std::pair<long, std::size_t>, kNeighbours> nearest;
-        std::size_t k = 0;
+        const double c = std::cos(m.angle), s = std::sin(m.angle);
+        Cylinder cyl{};
+        cyl.minutia = static_cast<std::uint32_t>(i);
+        cyl.angle = points_[i].angle;
+        for (int k = 0; k < kCells * kCells; ++k) {
+            if (!(T.circle >> k & 1)) continue;
+            double u = T.cellU[static_cast<std::size_t>(k)], v = T.cellV[static_cast<std::size_t>(k)];
+            if (nearHull(hull, m.x + u * c - v * s, m.y + u * s + v * c, p.omega)) cyl.valid |= std::uint64_t{1} << k;
+        }
+        cyl.validCount = static_cast<std::uint16_t>(popcount64(cyl.valid));
+        if (cyl.validCount < p.minValidCells * T.circleCells) continue;
+        sums.fill(0);
+        int neighbours = 0;
         for (std::size_t j = 0; j < n; ++j) {
             if (j == i) continue;
-            long dx = M[j].x - m.x, dy = M[j].y - m.y;
-            std::pair<long, std::size_t> c{dx * dx + dy * dy, j};
-            if (k == kNeighbours && !(c < nearest[kNeighbours - 1])) continue;
-            std::size_t at = k < kNeighbours ? k++ : kNeighbours - 1;
-            while (at > 0 && c < nearest[at - 1]) {
-                nearest[at] = nearest[at - 1];
-                --at;
+            double dx = M[j].x - m.x, dy = M[j].y - m.y;
+            if (dx * dx + dy * dy > reach * reach) continue;
+            ++neighbours;
+            // The neighbour in this minutia's frame.
+            double u = dx * c + dy * s, v = -dx * s + dy * c;
+            std::int16_t rel = static_cast<std::int16_t>(points_[j].angle - points_[i].angle);
+            float gd[kSections];
+            for (int k = 0; k < kSections; ++k) {
+                // Slice k is centred on -pi + (k + 1/2) 2pi / kSections.
+                std::int16_t centre = static_cast<std::int16_t>(-32768 + (2 * k + 1) * 32768 / kSections);
+                gd[k] = T.directional[static_cast<std::size_t>(turnDiff(rel, centre) >> 6)];
             }
-            nearest[at] = c;
+            int i0 = std::max(0, static_cast<int>(std::ceil((u - limit) / step + (kCells - 1) / 2.0)));
+            int i1 = std::min(kCells - 1, static_cast<int>(std::floor((u + limit) / step + (kCells - 1) / 2.0)));
+            int j0 = std::max(0, static_cast<int>(std::ceil((v - limit) / step + (kCells - 1) / 2.0)));
+            int j1 = std::min(kCells - 1, static_cast<int>(std::floor((v + limit) / step + (kCells - 1) / 2.0)));
+            for (int cj = j0; cj <= j1; ++cj)
+                for (int ci = i0; ci <= i1; ++ci) {
+                    const int k = cj * kCells + ci;
+                    if (!(cyl.valid >> k & 1)) continue;
+                    double eu = T.cellU[static_cast<std::size_t>(k)] - u, ev = T.cellV[static_cast<std::size_t>(k)] - v;
+                    double d2 = eu * eu + ev * ev;
+                    if (d2 > T.spatialLimit2) continue;
+                    float gs = T.spatial[static_cast<std::size_t>(d2 * 4)];
+                    float* out = &sums[static_cast<std::size_t>(k * kSections)];
+                    for (int q = 0; q < kSections; ++q) out[q] += gs * gd[q];
+                }
         }
-        Local& L = local_[i];
-        L = {};
-        for (std::size_t q = 0; q < k; ++q) {
-            const auto& o = M[nearest[q].second];
-            double bearing = wrapAngle(std::atan2(o.y - m.y, o.x - m.x) - m.angle);
-            L.n[q] = {std::hypot(o.x - m.x, o.y - m.y), bearing, wrapAngle(o.angle - m.angle)};
-            ownEdges_[i * kNeighbours + q] = {static_cast<float>(L.n[q].distance), turn16(L.n[q].bearing), turn16(L.n[q].direction),
-                                              static_cast<std::uint32_t>(i << 3 | q)};
-        }
-        L.count = static_cast<int>(k);
+        if (neighbours < p.minNeighbours) continue;
+        const float threshold = static_cast<float>(p.muPsi);
+        for (int k = 0; k < kCells * kCells; ++k)
+            for (int q = 0; q < kSections; ++q)
+                if (sums[static_cast<std::size_t>(k * kSections + q)] > threshold) cyl.bits[q] |= std::uint64_t{1} << k;
+        cylinders_.push_back(cyl);
     }
-
-    // Edge index (counting sort into buckets).
-    edgeStart_.assign(kDistanceBins * kBearingBins + 1, 0);
-    auto bucket = [](const Neighbour& e) { return distanceBin(e.distance) * kBearingBins + bearingBin(e.bearing); };
-    for (std::size_t i = 0; i < n; ++i)
-        for (int q = 0; q < local_[i].count; ++q) ++edgeStart_[static_cast<std::size_t>(bucket(local_[i].n[q])) + 1];
-    for (std::size_t b = 1; b < edgeStart_.size(); ++b) edgeStart_[b] += edgeStart_[b - 1];
-    edges_.resize(edgeStart_.back());
-    {
-        std::vector<std::uint32_t> fill(edgeStart_.begin(), edgeStart_.end() - 1);
-        for (std::size_t i = 0; i < n; ++i)
-            for (int q = 0; q < local_[i].count; ++q)
-            {
-                const auto& e = local_[i].n[q];
-                edges_[fill[static_cast<std::size_t>(bucket(e))]++] = {static_cast<float>(e.distance), turn16(e.bearing), turn16(e.direction),
-                                                                      static_cast<std::uint32_t>(i << 3 | static_cast<std::size_t>(q))};
-            }
-    }
-
-    // Position grid.
-    if (n == 0) return;
-    minX_ = minY_ = 1 << 30;
-    maxX_ = maxY_ = -(1 << 30);
-    for (const auto& m : M) {
-        minX_ = std::min(minX_, m.x);
-        minY_ = std::min(minY_, m.y);
-        maxX_ = std::max(maxX_, m.x);
-        maxY_ = std::max(maxY_, m.y);
-    }
-    gridW_ = (maxX_ - minX_) / kCell + 1;
-    gridH_ = (maxY_ - minY_) / kCell + 1;
-    cellStart_.assign(static_cast<std::size_t>(gridW_ * gridH_) + 1, 0);
-    auto cell = [&](const Minutia& m) { return static_cast<std::size_t>((m.y - minY_) / kCell * gridW_ + (m.x - minX_) / kCell); };
-    for (const auto& m : M) ++cellStart_[cell(m) + 1];
-    for (std::size_t c = 1; c < cellStart_.size(); ++c) cellStart_[c] += cellStart_[c - 1];
-    cellItems_.resize(n);
-    std::vector<std::uint32_t> fill(cellStart_.begin(), cellStart_.end() - 1);
-    for (std::size_t j = 0; j < n; ++j) cellItems_[fill[cell(M[j])]++] = static_cast<std::uint32_t>(j);
 }
 
 std::size_t PreparedTemplate::memoryBytes() const {
-    return points_.capacity() * sizeof(Point) + local_.capacity() * sizeof(Local) +
-           (edges_.capacity() + ownEdges_.capacity()) * sizeof(Edge) + (edgeStart_.capacity() + cellStart_.capacity() + cellItems_.capacity()) * sizeof(std::uint32_t);
+    return points_.capacity() * sizeof(Point) + cylinders_.capacity() * sizeof(Cylinder) + geometry_.capacity() * sizeof(Geometry);
 }
 
 int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& candidate) {
-    const auto& A = probe.points_;
-    const auto& B = candidate.points_;
-    const std::size_t nA = A.size(), nB = B.size();
-    if (nA < 3 || nB < 3) return 0;
-    const auto& la = probe.local_;
-    const auto& lb = candidate.local_;
+    const auto& p = params();
+    const auto& T = tables();
+    const auto& CA = probe.cylinders_;
+    const auto& CB = candidate.cylinders_;
+    const std::size_t nA = probe.points_.size(), nB = candidate.points_.size();
+    if (CA.empty() || CB.empty()) return 0;
     Scratch& s = scratch;
 
-    // Which neighbours of each probe minutia agree with some neighbour of each candidate minutia.
-    s.hits.assign(nA * nB, 0);
-    for (std::size_t i = 0; i < nA; ++i) {
-        std::uint8_t* row = s.hits.data() + i * nB;
-        for (int q = 0; q < la[i].count; ++q) {
-            const auto& e = la[i].n[q];
-            const auto& own = probe.ownEdges_[i * kNeighbours + static_cast<std::size_t>(q)];
-            const float ed = own.distance;
-            const std::int16_t eb = own.bearing, er = own.direction;
-            int d0 = distanceBin(e.distance - kMaxDistanceDiff - kSlack), d1 = distanceBin(e.distance + kMaxDistanceDiff + kSlack);
-            int b0 = static_cast<int>(std::floor((e.bearing - kMaxBearingDiff - kSlack + kPi) / kBearingBinWidth));
-            int b1 = static_cast<int>(std::floor((e.bearing + kMaxBearingDiff + kSlack + kPi) / kBearingBinWidth));
-            // Bearing buckets b0..b1 are contiguous within a distance row unless they wrap.
-            int k0 = b0 % kBearingBins, k1 = b1 % kBearingBins;
-            if (k0 < 0) k0 += kBearingBins;
-            if (k1 < 0) k1 += kBearingBins;
-            auto scan = [&](std::size_t from, std::size_t to) {
-                const auto* g = candidate.edges_.data();
-                for (std::size_t x = from; x < to; ++x) {
-                    // Coarse test (a superset of the exact one): a pair it lets through wrongly
-                    // only costs an exact similarity that then falls below the floor.
-                    if (turnDiff(g[x].direction, er) > kDirectionTol16 || turnDiff(g[x].bearing, eb) > kBearingTol16 ||
-                        std::abs(g[x].distance - ed) > static_cast<float>(kMaxDistanceDiff) + 0.01f)
-                        continue;
-                    row[g[x].code >> 3] |= static_cast<std::uint8_t>(1u << q);
-                }
-            };
-            const auto* start = candidate.edgeStart_.data();
-            for (int db = d0; db <= d1; ++db) {
-                const std::size_t base = static_cast<std::size_t>(db * kBearingBins);
-                if (k0 <= k1) scan(start[base + static_cast<std::size_t>(k0)], start[base + static_cast<std::size_t>(k1) + 1]);
-                else {
-                    scan(start[base + static_cast<std::size_t>(k0)], start[base + kBearingBins]);
-                    scan(start[base], start[base + static_cast<std::size_t>(k1) + 1]);
-                }
-            }
-        }
-    }
-    // A pair scores above the floor only with more than a quarter of the probe's neighbours
-    // agreeing (each contributes at most 1); only such pairs get the exact similarity.
+    // Local similarities.
+    const int maxAngle16 = static_cast<int>(p.maxAngle * 32768 / kPi);
+    const int minMatchable = static_cast<int>(std::ceil(p.minMatchableCells * T.circleCells));
     s.pairs.clear();
-    for (std::size_t i = 0; i < nA; ++i) {
-        const int need = la[i].count / 4 + 1;
-        const std::uint8_t* row = s.hits.data() + i * nB;
-        for (std::size_t j = 0; j < nB; ++j) {
-            if (row[j] == 0 || kBits[row[j]] < need) continue;
-            double sim = localSimilarity(la[i], lb[j], probe.ownEdges_.data() + i * kNeighbours, candidate.ownEdges_.data() + j * kNeighbours);
-            if (sim > kPairFloor) s.pairs.push_back({sim, i, j});
-        }
-    }
-    if (s.pairs.empty()) return 0;
-    std::size_t top = std::min<std::size_t>(kAlignments, s.pairs.size());
-    std::partial_sort(s.pairs.begin(), s.pairs.begin() + static_cast<std::ptrdiff_t>(top), s.pairs.end(),
-                      [](const Pair& x, const Pair& y) { return x.similarity > y.similarity; });
-
-    const double minX = candidate.minX_, minY = candidate.minY_, maxX = candidate.maxX_, maxY = candidate.maxY_;
-    double bestQuality = 0;
-    s.used.resize(nB);
-    for (std::size_t p = 0; p < top; ++p) {
-        const auto& a0 = A[s.pairs[p].i];
-        const auto& b0 = B[s.pairs[p].j];
-        double rot = b0.angle - a0.angle, c = std::cos(rot), sn = std::sin(rot);
-        std::fill(s.used.begin(), s.used.end(), 0);
-        double quality = 0;
-        int aInside = 0;
-        double ax0 = 1e9, ay0 = 1e9, ax1 = -1e9, ay1 = -1e9;
-        for (const auto& a : A) {
-            double dx = a.x - a0.x, dy = a.y - a0.y;
-            double tx = b0.x + dx * c - dy * sn, ty = b0.y + dx * sn + dy * c;
-            double ta = a.angle + rot;
-            if (tx >= minX - 8 && tx <= maxX + 8 && ty >= minY - 8 && ty <= maxY + 8) ++aInside;
-            ax0 = std::min(ax0, tx);
-            ay0 = std::min(ay0, ty);
-            ax1 = std::max(ax1, tx);
-            ay1 = std::max(ay1, ty);
-            // Candidates lie strictly within kPairBox on both axes, so within cells c and c + 1
-            // where c = floor(position / kCell - 1/2) (kCell = 2 kPairBox). The offset keeps the
-            // truncation a floor for any position the grid can reach.
-            constexpr double kOffset = 1 << 20;
-            double fx = (tx - minX) * (1.0 / kCell) - 0.5, fy = (ty - minY) * (1.0 / kCell) - 0.5;
-            if (fx < -1 || fy < -1 || fx >= candidate.gridW_ || fy >= candidate.gridH_) continue;
-            int gx = static_cast<int>(fx + kOffset) - (1 << 20), gy = static_cast<int>(fy + kOffset) - (1 << 20);
-            int cx0 = std::max(0, gx), cx1 = std::min(candidate.gridW_ - 1, gx + 1);
-            int cy0 = std::max(0, gy), cy1 = std::min(candidate.gridH_ - 1, gy + 1);
-            std::uint32_t best = ~0u;
-            double bestD = 1e9;
-            for (int cy = cy0; cy <= cy1; ++cy)
-                for (int cx = cx0; cx <= cx1; ++cx) {
-                    std::size_t cell = static_cast<std::size_t>(cy * candidate.gridW_ + cx);
-                    for (std::uint32_t x = candidate.cellStart_[cell]; x < candidate.cellStart_[cell + 1]; ++x) {
-                        std::uint32_t j = candidate.cellItems_[x];
-                        if (s.used[j]) continue;
-                        double ex = B[j].x - tx, ey = B[j].y - ty;
-                        if (std::abs(ex) >= kPairBox || std::abs(ey) >= kPairBox) continue;
-                        double d = std::sqrt(ex * ex + ey * ey);
-                        // The closest partner; equal distances go to the lower index.
-                        if (d < kPairBox && angleDiffAny(B[j].angle, ta) < kPairAngle && (d < bestD || (d == bestD && j < best))) {
-                            bestD = d;
-                            best = j;
-                        }
-                    }
-                }
-            if (best != ~0u) {
-                s.used[best] = 1;
-                quality += 1.0 - bestD / (2 * kPairBox);
+    for (const auto& a : CA)
+        for (const auto& b : CB) {
+            if (turnDiff(a.angle, b.angle) > maxAngle16) continue;
+            const std::uint64_t mask = a.valid & b.valid;
+            if (popcount64(mask) < minMatchable) continue;
+            int na = 0, nb = 0, nx = 0;
+            for (int q = 0; q < kSections; ++q) {
+                std::uint64_t x = a.bits[q] & mask, y = b.bits[q] & mask;
+                na += popcount64(x);
+                nb += popcount64(y);
+                nx += popcount64(x ^ y);
             }
+            if (na + nb == 0) continue;
+            float sim = 1.f - T.sqrtTable[static_cast<std::size_t>(nx)] /
+                                  (T.sqrtTable[static_cast<std::size_t>(na)] + T.sqrtTable[static_cast<std::size_t>(nb)]);
+            if (sim > 0) s.pairs.push_back({sim, static_cast<std::uint16_t>(a.minutia), static_cast<std::uint16_t>(b.minutia)});
         }
-        // Normalise by the minutiae that lie where the two prints overlap, so a partial overlap
-        // with everything paired scores as well as a full one.
-        int bInside = 0;
-        for (const auto& b : B)
-            if (b.x >= ax0 - 8 && b.x <= ax1 + 8 && b.y >= ay0 - 8 && b.y <= ay1 + 8) ++bInside;
-        double na = std::max(aInside, 18), nb = std::max(bInside, 18);
-        bestQuality = std::max(bestQuality, quality * quality / (na * nb));
+    if (s.pairs.empty()) return 0;
+
+    // How many pairs the score averages: more for larger templates.
+    const std::size_t smaller = std::min(nA, nB);
+    const int nP = p.minPairs + static_cast<int>(std::lround((p.maxPairs - p.minPairs) / (1 + std::exp(-p.tauP * (static_cast<double>(smaller) - p.muP)))));
+
+    // The most similar one-to-one pairs.
+    std::sort(s.pairs.begin(), s.pairs.end(), [](const Pair& x, const Pair& y) {
+        if (x.similarity != y.similarity) return x.similarity > y.similarity;
+        return x.a != y.a ? x.a < y.a : x.b < y.b;
+    });
+    const std::size_t nR = p.relaxPairs > 0 ? std::min<std::size_t>(static_cast<std::size_t>(p.relaxPairs), smaller) : smaller;
+    s.usedA.assign(nA, 0);
+    s.usedB.assign(nB, 0);
+    s.chosen.clear();
+    for (const auto& pr : s.pairs) {
+        if (s.usedA[pr.a] || s.usedB[pr.b]) continue;
+        s.usedA[pr.a] = s.usedB[pr.b] = 1;
+        s.chosen.push_back(pr);
+        if (s.chosen.size() == nR) break;
     }
-    double score = 1000.0 * bestQuality;
-    return static_cast<int>(std::lround(std::min(1000.0, score)));
+    const std::size_t n = s.chosen.size();
+    if (n < 2) return 0;
+
+    // Relaxation.
+    const auto& PA = probe.points_;
+    const auto& PB = candidate.points_;
+    const auto* GA = probe.geometry_.data();
+    const auto* GB = candidate.geometry_.data();
+    s.rho.assign(n * n, 0.f);
+    for (std::size_t t = 0; t < n; ++t)
+        for (std::size_t k = t + 1; k < n; ++k) {
+            const auto& x = s.chosen[t];
+            const auto& y = s.chosen[k];
+            const auto& ga = GA[x.a * nA + y.a];
+            const auto& gb = GB[x.b * nB + y.b];
+            const auto& ga2 = GA[y.a * nA + x.a];
+            const auto& gb2 = GB[y.b * nB + x.b];
+            float d1 = std::abs(ga.distance - gb.distance);
+            float z1 = T.z1[static_cast<std::size_t>(std::min(800.f, d1 * 8))];
+            int d2 = turnDiff(static_cast<std::int16_t>(PA[x.a].angle - PA[y.a].angle), static_cast<std::int16_t>(PB[x.b].angle - PB[y.b].angle));
+            int d3 = turnDiff(ga.bearing, gb.bearing);
+            int d3b = turnDiff(ga2.bearing, gb2.bearing);
+            float r = z1 * T.z2[static_cast<std::size_t>(d2 >> 4)] * T.z3[static_cast<std::size_t>(d3 >> 4)] * T.z3[static_cast<std::size_t>(d3b >> 4)];
+            s.rho[t * n + k] = s.rho[k * n + t] = r;
+        }
+    s.lambda.resize(n);
+    s.next.resize(n);
+    for (std::size_t t = 0; t < n; ++t) s.lambda[t] = s.chosen[t].similarity;
+    const float w = static_cast<float>(p.wR), rest = static_cast<float>((1 - p.wR) / static_cast<double>(n - 1));
+    for (int it = 0; it < p.relaxations; ++it) {
+        for (std::size_t t = 0; t < n; ++t) {
+            const float* row = &s.rho[t * n];
+            float sum = 0;
+            for (std::size_t k = 0; k < n; ++k) sum += row[k] * s.lambda[k];
+            s.next[t] = w * s.lambda[t] + rest * sum;
+        }
+        std::swap(s.lambda, s.next);
+    }
+    s.order.resize(n);
+    s.efficiency.resize(n);
+    for (std::size_t t = 0; t < n; ++t) {
+        s.order[t] = static_cast<int>(t);
+        s.efficiency[t] = s.lambda[t] / s.chosen[t].similarity;
+    }
+    const std::size_t take = std::min<std::size_t>(n, static_cast<std::size_t>(nP));
+    std::partial_sort(s.order.begin(), s.order.begin() + static_cast<std::ptrdiff_t>(take), s.order.end(), [&](int x, int y) {
+        float ex = s.efficiency[static_cast<std::size_t>(x)], ey = s.efficiency[static_cast<std::size_t>(y)];
+        return ex != ey ? ex > ey : x < y;
+    });
+    double total = 0;
+    for (std::size_t q = 0; q < take; ++q) total += s.lambda[static_cast<std::size_t>(s.order[q])];
+    double score = p.scale * total / static_cast<double>(nP);
+    return static_cast<int>(std::lround(std::clamp(score, 0.0, 1000.0)));
 }
 
 int compareTemplates(const Template& probe, const Template& candidate) {
     return compareTemplates(PreparedTemplate(probe), PreparedTemplate(candidate));
 }
 
-int compareSymmetric(const PreparedTemplate& a, const PreparedTemplate& b) {
-    return std::max(compareTemplates(a, b), compareTemplates(b, a));
-}
+// The cylinder similarities and the relaxation are symmetric; only ties between equal
+// similarities can break differently in the two directions.
+int compareSymmetric(const PreparedTemplate& a, const PreparedTemplate& b) { return compareTemplates(a, b); }
 
 int compareSymmetric(const Template& a, const Template& b) { return compareSymmetric(PreparedTemplate(a), PreparedTemplate(b)); }
 

@@ -13,7 +13,11 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr int kBlock = 16;
-constexpr double kRidgePeriod = 9.0;
+// The filter's period and width across the ridges: shorter and narrower than the ridges' own
+// period (about 8 to 9.5 px here) sharpen them best (BENCHMARKS.md: 9 px and 4 px gave EER 6.1% and
+// 4.9%; 7 px and 2.6 px 3.9% and 2.9%; a period estimated per block did worse, 9.4% on DB1_B).
+constexpr double kRidgePeriod = 7.0;
+constexpr double kAcross = 2.6;
 constexpr int kAngles = 16;
 constexpr int kGaborRadius = 5;
 
@@ -37,7 +41,7 @@ GreyImage toResolution500(const GreyImage& in) {
 struct Kernels {
     std::array<std::array<float, (2 * kGaborRadius + 1) * (2 * kGaborRadius + 1)>, kAngles> k{};
     Kernels() {
-        double sigma = 4.0;
+        double sigma = kAcross;
         for (int a = 0; a < kAngles; ++a) {
             double theta = kPi * a / kAngles;  // ridge direction
             double c = std::cos(theta), s = std::sin(theta), sum = 0;

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // fpb-tool bench identify: 1:N identification over a large generated gallery, two stages against
-// exhaustive full matching in the same run.
+// exhaustive full matching in the same run; fpb-tool bench compare: 1:1 comparisons per second.
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -32,6 +34,7 @@ struct BenchArgs {
     unsigned threads = 0;
     int mateImpression = 2;
     std::uint64_t seed = 1;
+    int rounds = 3;
     bool json = false;
 };
 
@@ -194,6 +197,66 @@ int runBenchIdentify(const BenchArgs& a) {
     return 0;
 }
 
+// One core: every pair of a folder's templates (images are extracted first), compared from
+// prepared templates in turn (the decision score, compareSymmetric), plus the time to prepare one.
+int runBenchCompare(const BenchArgs& a) {
+    std::vector<Template> templates;
+    std::vector<fs::path> paths;
+    for (const auto& e : fs::directory_iterator(a.dir)) paths.push_back(e.path());
+    std::sort(paths.begin(), paths.end());
+    std::regex name(R"((\d+)_(\d+)\.(tif|png|pgm|iso))");
+    for (const auto& p : paths) {
+        if (!std::regex_match(p.filename().string(), name)) continue;
+        try {
+            if (p.extension() == ".iso") {
+                std::ifstream in(p, std::ios::binary);
+                std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+                templates.push_back(fpb::tmpl::parseIsoRecord(bytes).at(0));
+            } else {
+                templates.push_back(fpb::tmpl::extractTemplate(fpb::loadImage(p.string(), a.dpi)));
+            }
+        } catch (const std::exception& e) {
+            std::cerr << p.filename().string() << ": " << e.what() << "\n";
+        }
+    }
+    if (templates.size() < 2) {
+        std::cerr << "error: fewer than two <finger>_<impression> images or templates in " << a.dir << "\n";
+        return fpb::tool::kExitBadInput;
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<fpb::tmpl::PreparedTemplate> prepared;
+    prepared.reserve(templates.size());
+    for (const auto& t : templates) prepared.emplace_back(t);
+    const double prepareUs = 1000 * msSince(t0) / static_cast<double>(templates.size());
+    double minutiae = 0;
+    for (const auto& t : templates) minutiae += static_cast<double>(t.minutiae.size());
+    std::size_t comparisons = 0;
+    long checksum = 0;
+    double ms = 0;
+    t0 = std::chrono::steady_clock::now();
+    for (int round = 0; round < std::max(1, a.rounds); ++round)
+        for (std::size_t i = 0; i < prepared.size(); ++i)
+            for (std::size_t j = i + 1; j < prepared.size(); ++j) {
+                checksum += fpb::tmpl::compareSymmetric(prepared[i], prepared[j]);
+                ++comparisons;
+            }
+    ms = msSince(t0);
+    const double perSecond = static_cast<double>(comparisons) / (ms / 1000);
+    nlohmann::json out = {{"templates", templates.size()},
+                          {"mean_minutiae", minutiae / static_cast<double>(templates.size())},
+                          {"comparisons", comparisons},
+                          {"comparisons_per_second_one_core", perSecond},
+                          {"us_per_comparison", 1000 * ms / static_cast<double>(comparisons)},
+                          {"us_to_prepare_one", prepareUs},
+                          {"score_checksum", checksum}};
+    if (a.json) std::cout << out.dump(2) << "\n";
+    else
+        std::cout << comparisons << " comparisons of prepared templates on one core: " << std::fixed << std::setprecision(0)
+                  << perSecond << " per second (" << std::setprecision(1) << out["us_per_comparison"].get<double>()
+                  << " us each; " << out["mean_minutiae"].get<double>() << " minutiae on average); preparing one: " << prepareUs << " us\n";
+    return 0;
+}
+
 void installBenchCommands(CLI::App& app) {
     static BenchArgs args;
     auto* bench = app.add_subcommand("bench", "Speed measurements");
@@ -211,6 +274,12 @@ void installBenchCommands(CLI::App& app) {
     identify->add_option("--seed", args.seed)->capture_default_str();
     identify->add_flag("--json", args.json);
     identify->callback([] { std::exit(runBenchIdentify(args)); });
+    auto* compare = bench->add_subcommand("compare", "1:1 comparisons of prepared templates on one core, every pair of a folder");
+    compare->add_option("DIR", args.dir, "Folder of <finger>_<impression> images or .iso templates")->required();
+    compare->add_option("--dpi", args.dpi)->capture_default_str();
+    compare->add_option("--rounds", args.rounds, "Passes over all pairs")->capture_default_str();
+    compare->add_flag("--json", args.json);
+    compare->callback([] { std::exit(runBenchCompare(args)); });
 }
 
 } // namespace

@@ -18,6 +18,9 @@ constexpr int kBlock = 16;
 // 4.9%; 7 px and 2.6 px 3.9% and 2.9%; a period estimated per block did worse, 9.4% on DB1_B).
 constexpr double kRidgePeriod = 7.0;
 constexpr double kAcross = 2.6;
+// Variance of the envelope along the ridges (px²): 12 (was 16) bridges fewer gaps between
+// neighbouring ridges (EER 3.8% -> 3.6% on DB1_B, 2.6% -> 2.2% on DB2_B).
+constexpr double kAlongVariance = 12.0;
 constexpr int kAngles = 16;
 constexpr int kGaborRadius = 5;
 
@@ -49,7 +52,7 @@ struct Kernels {
             for (int dy = -kGaborRadius; dy <= kGaborRadius; ++dy)
                 for (int dx = -kGaborRadius; dx <= kGaborRadius; ++dx) {
                     double across = -dx * s + dy * c, along = dx * c + dy * s;
-                    double g = std::exp(-(across * across) / (2 * sigma * sigma) - (along * along) / (2 * 16.0)) *
+                    double g = std::exp(-(across * across) / (2 * sigma * sigma) - (along * along) / (2 * kAlongVariance)) *
                                std::cos(2 * kPi * across / kRidgePeriod);
                     kernel[static_cast<std::size_t>((dy + kGaborRadius) * (2 * kGaborRadius + 1) + dx + kGaborRadius)] =
                         static_cast<float>(g);
@@ -135,7 +138,9 @@ Template extractTemplate(const GreyImage& original) {
             coherence[i] = e > 0 ? std::hypot(vx[i], vy[i]) / e : 0;
         }
     std::vector<std::uint8_t> mask(blockMean.size());
-    for (std::size_t i = 0; i < mask.size(); ++i) mask[i] = blockStd[i] > 8;
+    // Grey-level spread that makes a block part of the print (8 before: EER 4.3% -> 3.8% on DB1_B,
+    // 2.9% -> 2.6% on DB2_B, keeping more of faint prints).
+    for (std::size_t i = 0; i < mask.size(); ++i) mask[i] = blockStd[i] > 6;
     // Smooth the doubled-angle field, then erode the mask so the print's edge gives no minutiae.
     std::vector<double> theta(blockMean.size());
     for (int by = 0; by < bh; ++by)

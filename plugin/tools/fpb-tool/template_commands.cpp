@@ -38,7 +38,7 @@ Template loadTemplate(const fs::path& p, int dpi) {
 }
 
 struct TemplateArgs {
-    std::string input, output, a, b, probe, gallery, dir;
+    std::string input, output, a, b, probe, gallery, dir, scoresFile;
     int dpi = 500;
     bool json = false;
 };
@@ -78,12 +78,20 @@ int runEval(const TemplateArgs& a) {
     }
     std::vector<int> genuine, impostor;
     std::vector<std::pair<std::string, fpb::tmpl::PreparedTemplate>> all;
+    std::vector<std::string> names;
     for (auto& [finger, list] : fingers)
-        for (auto& [imp, t] : list) all.emplace_back(finger, fpb::tmpl::PreparedTemplate(t));
+        for (auto& [imp, t] : list) {
+            all.emplace_back(finger, fpb::tmpl::PreparedTemplate(t));
+            names.push_back(finger + "_" + std::to_string(imp));
+        }
+    std::ofstream scores;
+    if (!a.scoresFile.empty()) scores.open(a.scoresFile);
     for (std::size_t i = 0; i < all.size(); ++i)
         for (std::size_t j = i + 1; j < all.size(); ++j) {
             int s = fpb::tmpl::compareSymmetric(all[i].second, all[j].second);
-            (all[i].first == all[j].first ? genuine : impostor).push_back(s);
+            bool mate = all[i].first == all[j].first;
+            (mate ? genuine : impostor).push_back(s);
+            if (scores.is_open()) scores << names[i] << " " << names[j] << " " << s << (mate ? " genuine\n" : " impostor\n");
         }
     // EER: sweep thresholds.
     double eer = 1, bestGap = 2;
@@ -197,6 +205,7 @@ void installTemplateCommands(CLI::App& app) {
     eval->add_option("DIR", args.dir)->required();
     eval->add_option("--dpi", args.dpi, "Resolution of the images (FVC2002 DB2: 569)")->capture_default_str();
     eval->add_flag("--json", args.json);
+    eval->add_option("--scores", args.scoresFile, "Also write every comparison (names, score, genuine or impostor) to this file");
     eval->callback([] { std::exit(runEval(args)); });
 }
 

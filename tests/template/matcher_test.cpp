@@ -71,7 +71,7 @@ TEST(CylinderMatcher, SyntheticPressesOfOneFingerScoreAboveOtherFingers) {
         for (int j : {2, 3}) impostor = std::max(impostor, compareSymmetric(t[static_cast<std::size_t>(i)], t[static_cast<std::size_t>(j)]));
     EXPECT_GT(genuine, impostor);
     EXPECT_LT(impostor, kThresholdFmr1e3);
-    EXPECT_EQ(compareTemplates(t[0], t[0]), 1000 * 0 + compareTemplates(PreparedTemplate(t[0]), PreparedTemplate(t[0])));
+    EXPECT_EQ(compareTemplates(t[0], t[0]), compareTemplates(PreparedTemplate(t[0]), PreparedTemplate(t[0])));
     EXPECT_GE(compareTemplates(t[0], t[0]), kThresholdFmr1e4);
 }
 
@@ -89,7 +89,9 @@ TEST(CylinderMatcher, DegenerateTemplates) {
             int s = compareTemplates(PreparedTemplate(*a), PreparedTemplate(*b));
             EXPECT_GE(s, 0);
             EXPECT_LE(s, 1000);
-            if (a == &empty || b == &empty || a == &two || b == &two) EXPECT_LT(s, kThresholdFmr1e3);
+            if (a == &empty || b == &empty || a == &two || b == &two) {
+                EXPECT_LT(s, kThresholdFmr1e3);
+            }
         }
 }
 

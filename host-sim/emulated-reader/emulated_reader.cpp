@@ -278,9 +278,9 @@ const ReaderConfig& EmulatedReaderBed::config(int index) const {
     std::lock_guard lock(impl_->mutex);
     return FPB_MODEL(index)->config();
 }
-void EmulatedReaderBed::queueRawResponse(int index, std::size_t bytes) {
+void EmulatedReaderBed::queueRawResponse(int index, std::size_t bytes, std::uint8_t fill) {
     std::lock_guard lock(impl_->mutex);
-    FPB_MODEL(index)->queueRawResponse(bytes);
+    FPB_MODEL(index)->queueRawResponse(bytes, fill);
 }
 
 bool umockdevPreloaded() {

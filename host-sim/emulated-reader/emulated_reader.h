@@ -101,8 +101,8 @@ public:
     void setFingerSource(int index, std::shared_ptr<FingerSource> source);
     const ReaderConfig& config(int index) const;
 
-    /// Raw IN reads for the benchmark: queue `bytes` of plain data on the response endpoint.
-    void queueRawResponse(int index, std::size_t bytes);
+    /// Raw IN reads for the benchmark: queue `bytes` of plain data (each byte `fill`) on the response endpoint.
+    void queueRawResponse(int index, std::size_t bytes, std::uint8_t fill = 0xA5);
 
 private:
     struct Slot;

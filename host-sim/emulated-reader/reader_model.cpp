@@ -41,45 +41,63 @@ ReaderModel::ReaderModel(ReaderConfig config, std::shared_ptr<FingerSource> sour
                                                                         config_.resolutionDpi, 255) {}
 
 ReaderModel::~ReaderModel() {
-    auto drop = [](std::vector<Urb>& v) {
-        for (auto& u : v) {
-            umockdev_ioctl_data_unref(u.buffer);
-            umockdev_ioctl_data_unref(u.urb);
-        }
-        v.clear();
-    };
-    drop(inFlight_);
+    for (auto* urb : inFlight_) umockdev_ioctl_data_unref(urb);
+    inFlight_.clear();
 }
 
-void ReaderModel::respond(std::uint8_t code, std::uint16_t sequence, std::uint16_t status,
-                          std::vector<std::uint8_t> payload) {
-    std::vector<std::uint8_t> frame(12 + payload.size() + 4);
-    frame[0] = 0x46;
-    frame[1] = 0x42;
-    frame[2] = 1;
-    frame[3] = code;
-    put16(frame, 4, sequence);
-    put16(frame, 6, status);
-    put32(frame, 8, static_cast<std::uint32_t>(payload.size()));
-    std::copy(payload.begin(), payload.end(), frame.begin() + 12);
-    put32(frame, 12 + payload.size(), crc(frame.data(), 12 + payload.size()));
-    if (faults_.corruptNextCrc) {
-        faults_.corruptNextCrc = false;
-        frame.back() ^= 0x5A;
-    } else if (faults_.truncateNextFrame) {
-        faults_.truncateNextFrame = false;
-        frame.resize(12 + payload.size() / 2);
-    } else if (faults_.oversizeNextFrame) {
-        faults_.oversizeNextFrame = false;
-        put32(frame, 8, 0x00F00000u);  // 15 MiB: over the protocol's limit
-        frame.resize(std::min<std::size_t>(frame.size(), 64));
-    }
+void ReaderModel::release(UMockdevIoctlData* urb) {
+    auto it = std::find(inFlight_.begin(), inFlight_.end(), urb);
+    if (it != inFlight_.end()) inFlight_.erase(it);
+    umockdev_ioctl_data_unref(urb);
+}
+
+void ReaderModel::appendFrame(std::uint8_t code, std::uint16_t sequence, std::uint16_t status,
+                              const std::uint8_t* prefix, std::size_t prefixSize, const std::uint8_t* body,
+                              std::size_t bodySize, std::uint32_t bodyCrc) {
     if (responsesRead_ == responses_.size()) {
         responses_.clear();
         responsesRead_ = 0;
     }
-    responses_.insert(responses_.end(), frame.begin(), frame.end());
+    // The frame is written straight into the IN queue (no temporary copies of the payload).
+    const std::size_t at = responses_.size();
+    const std::size_t length = prefixSize + bodySize;
+    responses_.resize(at + 12 + length + 4);
+    std::uint8_t* f = responses_.data() + at;
+    f[0] = 0x46;
+    f[1] = 0x42;
+    f[2] = 1;
+    f[3] = code;
+    f[4] = static_cast<std::uint8_t>(sequence);
+    f[5] = static_cast<std::uint8_t>(sequence >> 8);
+    f[6] = static_cast<std::uint8_t>(status);
+    f[7] = static_cast<std::uint8_t>(status >> 8);
+    for (int i = 0; i < 4; ++i) f[8 + i] = static_cast<std::uint8_t>(length >> (8 * i));
+    if (prefixSize > 0) std::memcpy(f + 12, prefix, prefixSize);
+    if (bodySize > 0) std::memcpy(f + 12 + prefixSize, body, bodySize);
+    // CRC-32 of header and payload; the body's CRC is known already, so it is combined, not recomputed
+    // (the same value as crc32 over the whole frame).
+    std::uint32_t frameCrc = crc(f, 12 + prefixSize);
+    if (bodySize > 0)
+        frameCrc = static_cast<std::uint32_t>(::crc32_combine(frameCrc, bodyCrc, static_cast<z_off_t>(bodySize)));
+    std::size_t end = at + 12 + length;
+    put32(responses_, end, frameCrc);
+    if (faults_.corruptNextCrc) {
+        faults_.corruptNextCrc = false;
+        responses_.back() ^= 0x5A;
+    } else if (faults_.truncateNextFrame) {
+        faults_.truncateNextFrame = false;
+        responses_.resize(at + 12 + length / 2);
+    } else if (faults_.oversizeNextFrame) {
+        faults_.oversizeNextFrame = false;
+        put32(responses_, at + 8, 0x00F00000u);  // 15 MiB: over the protocol's limit
+        responses_.resize(std::min<std::size_t>(responses_.size(), at + 64));
+    }
     responsesReadyAt_ = Clock::now() + std::chrono::milliseconds(faults_.responseDelayMs);
+}
+
+void ReaderModel::respond(std::uint8_t code, std::uint16_t sequence, std::uint16_t status, const std::uint8_t* payload,
+                          std::size_t size) {
+    appendFrame(code, sequence, status, payload, size, nullptr, 0, 0);
 }
 
 void ReaderModel::handleCommand(const std::uint8_t* p, std::size_t n) {
@@ -104,7 +122,7 @@ void ReaderModel::handleCommand(const std::uint8_t* p, std::size_t n) {
             put16(info, 72, static_cast<std::uint32_t>(config_.resolutionDpi));
             put16(info, 74, 8);
             put32(info, 76, 7);
-            return respond(0x81, seq, 0, std::move(info));
+            return respond(0x81, seq, 0, info);
         }
         case 0x02:
             return respond(0x82, seq, 0, {static_cast<std::uint8_t>(fingerOn_ ? 1 : 0)});
@@ -116,14 +134,23 @@ void ReaderModel::handleCommand(const std::uint8_t* p, std::size_t n) {
             put16(header, 2, static_cast<std::uint32_t>(sensor_.height));
             put16(header, 4, static_cast<std::uint32_t>(config_.resolutionDpi));
             put32(header, 8, total);
-            put32(header, 12, crc(sensor_.pixels.data(), total));
-            respond(0x83, seq, 0, std::move(header));
+            // The sensor is read out chunk by chunk: each chunk's CRC is computed once and serves
+            // both its frame's CRC and (combined) the whole image's CRC in the header.
+            std::vector<std::uint32_t> chunkCrcs;
+            std::uint32_t imageCrc = 0;
             for (std::uint32_t offset = 0; offset < total; offset += kChunk) {
                 std::uint32_t size = std::min<std::uint32_t>(kChunk, total - offset);
-                std::vector<std::uint8_t> chunk(4 + size);
-                put32(chunk, 0, offset);
-                std::memcpy(chunk.data() + 4, sensor_.pixels.data() + offset, size);
-                respond(0x90, seq, 0, std::move(chunk));
+                chunkCrcs.push_back(crc(sensor_.pixels.data() + offset, size));
+                imageCrc = offset == 0 ? chunkCrcs.back()
+                                       : static_cast<std::uint32_t>(::crc32_combine(imageCrc, chunkCrcs.back(), size));
+            }
+            put32(header, 12, imageCrc);
+            respond(0x83, seq, 0, header);
+            for (std::uint32_t offset = 0, i = 0; offset < total; offset += kChunk, ++i) {
+                std::uint32_t size = std::min<std::uint32_t>(kChunk, total - offset);
+                std::uint8_t prefix[4];
+                for (int b = 0; b < 4; ++b) prefix[b] = static_cast<std::uint8_t>(offset >> (8 * b));
+                appendFrame(0x90, seq, 0, prefix, 4, sensor_.pixels.data() + offset, size, chunkCrcs[i]);
             }
             return;
         }
@@ -205,47 +232,42 @@ void ReaderModel::complete(Urb u, int status, int actualLength) {
     auto* urb = reinterpret_cast<usbdevfs_urb*>(u.urb->data);
     urb->status = status;
     urb->actual_length = actualLength;
-    completed_.push_back(u);
+    completed_.push_back(std::move(u));
 }
 
 void ReaderModel::progress() {
     playPresses();
     if (!pendingBulkIn_.empty() && faults_.stallNextIn) {
         faults_.stallNextIn = false;
-        Urb u = pendingBulkIn_.front();
-        pendingBulkIn_.erase(pendingBulkIn_.begin());
-        complete(u, -EPIPE, 0);
+        Urb u = std::move(pendingBulkIn_.front());
+        pendingBulkIn_.pop_front();
+        complete(std::move(u), -EPIPE, 0);
     }
     while (!pendingBulkIn_.empty() && responsesRead_ < responses_.size() && Clock::now() >= responsesReadyAt_) {
-        Urb u = pendingBulkIn_.front();
-        pendingBulkIn_.erase(pendingBulkIn_.begin());
-        std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(u.buffer->data_len), responses_.size() - responsesRead_);
-        bool unplugAfter = false;
+        std::size_t n = std::min(pendingBulkIn_.front().capacity, responses_.size() - responsesRead_);
         if (faults_.unplugAfterResponseBytes >= 0) {
             if (static_cast<long>(n) >= faults_.unplugAfterResponseBytes) {
-                n = static_cast<std::size_t>(faults_.unplugAfterResponseBytes);
-                unplugAfter = true;
-            } else {
-                faults_.unplugAfterResponseBytes -= static_cast<long>(n);
+                // The cable comes out in the middle of this transfer: it ends with ESHUTDOWN.
+                faults_.unplugAfterResponseBytes = -1;
+                unplugNow();
+                return;
             }
+            faults_.unplugAfterResponseBytes -= static_cast<long>(n);
         }
-        std::memcpy(u.buffer->data, responses_.data() + responsesRead_, n);
+        Urb u = std::move(pendingBulkIn_.front());
+        pendingBulkIn_.pop_front();
+        u.in.assign(responses_.begin() + static_cast<std::ptrdiff_t>(responsesRead_),
+                    responses_.begin() + static_cast<std::ptrdiff_t>(responsesRead_ + n));
         responsesRead_ += n;
-        if (unplugAfter) {
-            faults_.unplugAfterResponseBytes = -1;
-            pendingBulkIn_.insert(pendingBulkIn_.begin(), u);
-            unplugNow();
-            return;
-        }
-        complete(u, 0, static_cast<int>(n));
+        complete(std::move(u), 0, static_cast<int>(n));
     }
     while (!pendingInterrupt_.empty() && !events_.empty()) {
-        Urb u = pendingInterrupt_.front();
-        pendingInterrupt_.erase(pendingInterrupt_.begin());
-        std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(u.buffer->data_len), 8);
-        std::memcpy(u.buffer->data, events_.front().data(), n);
+        Urb u = std::move(pendingInterrupt_.front());
+        pendingInterrupt_.pop_front();
+        std::size_t n = std::min<std::size_t>(u.capacity, 8);
+        u.in.assign(events_.front().begin(), events_.front().begin() + static_cast<std::ptrdiff_t>(n));
         events_.pop_front();
-        complete(u, 0, static_cast<int>(n));
+        complete(std::move(u), 0, static_cast<int>(n));
     }
 }
 
@@ -253,8 +275,8 @@ void ReaderModel::unplugNow() {
     // Like the kernel on disconnect: everything in flight ends with ESHUTDOWN.
     unplugged_ = true;
     wantsRemoval_ = true;
-    for (auto& u : pendingBulkIn_) complete(u, -ESHUTDOWN, 0);
-    for (auto& u : pendingInterrupt_) complete(u, -ESHUTDOWN, 0);
+    for (auto& u : pendingBulkIn_) complete(std::move(u), -ESHUTDOWN, 0);
+    for (auto& u : pendingInterrupt_) complete(std::move(u), -ESHUTDOWN, 0);
     pendingBulkIn_.clear();
     pendingInterrupt_.clear();
     responses_.clear();
@@ -294,19 +316,28 @@ gboolean ReaderModel::handleIoctl(UMockdevIoctlClient* client) {
             if (unplugged_) return umockdev_ioctl_client_complete(client, -1, ENODEV), TRUE;
             UMockdevIoctlData* urbData = umockdev_ioctl_data_resolve(arg, 0, sizeof(usbdevfs_urb), nullptr);
             auto* urb = reinterpret_cast<usbdevfs_urb*>(urbData->data);
-            UMockdevIoctlData* buffer = umockdev_ioctl_data_resolve(urbData, G_STRUCT_OFFSET(usbdevfs_urb, buffer),
-                                                                    static_cast<gsize>(urb->buffer_length), nullptr);
-            Urb u{urbData, buffer};
-            inFlight_.push_back(u);
+            Urb u;
+            u.urb = urbData;
+            u.client = client;
+            u.capacity = urb->buffer_length > 0 ? static_cast<std::size_t>(urb->buffer_length) : 0;
+            inFlight_.push_back(urbData);
             if (urb->type == USBDEVFS_URB_TYPE_BULK && urb->endpoint == kEpCommands) {
-                handleCommand(buffer->data, static_cast<std::size_t>(urb->buffer_length));
-                complete(u, 0, urb->buffer_length);
+                // OUT: the command bytes are needed now. (IN buffers are not fetched: see Urb.)
+                UMockdevIoctlData* buffer = u.capacity == 0 ? nullptr
+                                                            : umockdev_ioctl_data_resolve(
+                                                                  urbData, G_STRUCT_OFFSET(usbdevfs_urb, buffer),
+                                                                  static_cast<gsize>(u.capacity), nullptr);
+                if (buffer != nullptr) {
+                    handleCommand(buffer->data, u.capacity);
+                    umockdev_ioctl_data_unref(buffer);
+                }
+                complete(std::move(u), 0, urb->buffer_length);
             } else if (urb->type == USBDEVFS_URB_TYPE_BULK && urb->endpoint == kEpResponses) {
-                pendingBulkIn_.push_back(u);
+                pendingBulkIn_.push_back(std::move(u));
             } else if (urb->type == USBDEVFS_URB_TYPE_INTERRUPT && urb->endpoint == kEpEvents) {
-                pendingInterrupt_.push_back(u);
+                pendingInterrupt_.push_back(std::move(u));
             } else {
-                complete(u, -EPIPE, 0);  // nothing else exists on this device: stall
+                complete(std::move(u), -EPIPE, 0);  // nothing else exists on this device: stall
             }
             progress();
             umockdev_ioctl_client_complete(client, 0, 0);
@@ -315,31 +346,39 @@ gboolean ReaderModel::handleIoctl(UMockdevIoctlClient* client) {
         case USBDEVFS_REAPURB:
         case USBDEVFS_REAPURBNDELAY: {
             progress();
-            if (completed_.empty()) {
+            // Like usbfs: a file reaps only the URBs submitted on it.
+            auto it = std::find_if(completed_.begin(), completed_.end(), [&](const Urb& x) { return x.client == client; });
+            if (it == completed_.end()) {
                 umockdev_ioctl_client_complete(client, -1, unplugged_ ? ENODEV : EAGAIN);
                 return TRUE;
             }
-            Urb u = completed_.front();
-            completed_.pop_front();
-            inFlight_.erase(std::remove_if(inFlight_.begin(), inFlight_.end(), [&](const Urb& x) { return x.urb == u.urb; }),
-                            inFlight_.end());
+            Urb u = std::move(*it);
+            completed_.erase(it);
+            if (!u.in.empty()) {
+                // IN data goes to the host's buffer now, and only the bytes delivered.
+                UMockdevIoctlData* buffer = umockdev_ioctl_data_resolve(u.urb, G_STRUCT_OFFSET(usbdevfs_urb, buffer),
+                                                                        u.in.size(), nullptr);
+                if (buffer != nullptr) {
+                    std::memcpy(buffer->data, u.in.data(), u.in.size());
+                    umockdev_ioctl_data_unref(buffer);
+                }
+            }
             UMockdevIoctlData* ptr = umockdev_ioctl_data_resolve(arg, 0, sizeof(gpointer), nullptr);
             umockdev_ioctl_data_set_ptr(ptr, 0, u.urb);
             umockdev_ioctl_data_unref(ptr);
-            umockdev_ioctl_data_unref(u.buffer);
-            umockdev_ioctl_data_unref(u.urb);
+            release(u.urb);
             umockdev_ioctl_client_complete(client, 0, 0);
             return TRUE;
         }
         case USBDEVFS_DISCARDURB: {
             gulong address = reinterpret_cast<gulong>(*reinterpret_cast<void**>(arg->data));
-            auto matches = [&](const Urb& x) { return x.urb->client_addr == address; };
-            auto take = [&](std::vector<Urb>& list) {
+            auto matches = [&](const Urb& x) { return x.client == client && x.urb->client_addr == address; };
+            auto take = [&](std::deque<Urb>& list) {
                 auto it = std::find_if(list.begin(), list.end(), matches);
                 if (it == list.end()) return false;
-                Urb u = *it;
+                Urb u = std::move(*it);
                 list.erase(it);
-                complete(u, -ENOENT, 0);
+                complete(std::move(u), -ENOENT, 0);
                 return true;
             };
             if (take(pendingBulkIn_) || take(pendingInterrupt_)) umockdev_ioctl_client_complete(client, 0, 0);
@@ -368,10 +407,7 @@ void ReaderModel::replugged() {
     responsesRead_ = 0;
     events_.clear();
     completed_.clear();
-    for (auto& u : inFlight_) {
-        umockdev_ioctl_data_unref(u.buffer);
-        umockdev_ioctl_data_unref(u.urb);
-    }
+    for (auto* urb : inFlight_) umockdev_ioctl_data_unref(urb);
     inFlight_.clear();
 }
 
@@ -419,13 +455,13 @@ bool ReaderModel::wantsRemoval() {
     return w;
 }
 
-void ReaderModel::queueRawResponse(std::size_t bytes) {
+void ReaderModel::queueRawResponse(std::size_t bytes, std::uint8_t fill) {
     std::lock_guard lock(mutex_);
     if (responsesRead_ == responses_.size()) {
         responses_.clear();
         responsesRead_ = 0;
     }
-    responses_.insert(responses_.end(), bytes, 0xA5);
+    responses_.insert(responses_.end(), bytes, fill);
     responsesReadyAt_ = Clock::now();
 }
 

@@ -37,21 +37,35 @@ public:
     void replugged();
     /// Set when a fault unplugged the reader: the bed then removes the device node.
     bool wantsRemoval();
-    void queueRawResponse(std::size_t bytes);
+    void queueRawResponse(std::size_t bytes, std::uint8_t fill);
     const ReaderConfig& config() const { return config_; }
 
 private:
     using Clock = std::chrono::steady_clock;
+    /// A submitted URB. Like the kernel, the model copies IN data to the host's buffer only when
+    /// the URB is reaped, and only the bytes delivered: umockdev moves every resolved buffer
+    /// through its socket, so resolving the whole buffer at submission would cost the host
+    /// three copies of buffer_length bytes per transfer, whatever the device sent.
     struct Urb {
-        UMockdevIoctlData* urb;
-        UMockdevIoctlData* buffer;
+        UMockdevIoctlData* urb = nullptr;       ///< the usbdevfs_urb (we hold a reference)
+        UMockdevIoctlClient* client = nullptr;  ///< the open file it was submitted on: reaped only there
+        std::size_t capacity = 0;               ///< IN: the host's buffer length
+        std::vector<std::uint8_t> in;           ///< IN: the bytes delivered, copied out when reaped
     };
 
     void handleCommand(const std::uint8_t* data, std::size_t size);
-    void respond(std::uint8_t code, std::uint16_t sequence, std::uint16_t status, std::vector<std::uint8_t> payload);
+    void respond(std::uint8_t code, std::uint16_t sequence, std::uint16_t status, const std::uint8_t* payload,
+                 std::size_t size);
+    void respond(std::uint8_t code, std::uint16_t sequence, std::uint16_t status, const std::vector<std::uint8_t>& payload) {
+        respond(code, sequence, status, payload.data(), payload.size());
+    }
+    /// One frame whose payload is `prefix` then `body`; `bodyCrc` is the CRC-32 of `body`, already known.
+    void appendFrame(std::uint8_t code, std::uint16_t sequence, std::uint16_t status, const std::uint8_t* prefix,
+                     std::size_t prefixSize, const std::uint8_t* body, std::size_t bodySize, std::uint32_t bodyCrc);
     void pushEvent(std::uint8_t type);
     void progress();
     void complete(Urb urb, int status, int actualLength);
+    void release(UMockdevIoctlData* urb);
     void playPresses();
     void setFingerLocked(bool on, const GreyImage* image);
     void unplugNow();
@@ -69,9 +83,9 @@ private:
     Clock::time_point responsesReadyAt_{};
     std::deque<std::array<std::uint8_t, 8>> events_;
     std::uint8_t eventCounter_ = 0;
-    std::vector<Urb> pendingBulkIn_;
-    std::vector<Urb> pendingInterrupt_;
-    std::vector<Urb> inFlight_;   // every submitted URB not yet reaped (for DISCARDURB)
+    std::deque<Urb> pendingBulkIn_;
+    std::deque<Urb> pendingInterrupt_;
+    std::vector<UMockdevIoctlData*> inFlight_;  // every submitted URB not yet reaped (references we hold)
     std::deque<Urb> completed_;
     std::deque<Press> presses_;
     std::optional<Clock::time_point> listeningSince_;

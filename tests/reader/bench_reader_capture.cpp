@@ -45,7 +45,7 @@ World& world() {
 }
 
 void BM_CaptureThroughProtocol(benchmark::State& state) {
-    fpb::reader::UsbReader reader(world().device);
+    fpb::reader::UsbReader reader(world().context, world().device);
     for (auto _ : state) benchmark::DoNotOptimize(reader.capture());
     state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * 388 * 374);
 }
@@ -77,7 +77,7 @@ void BM_RawBulkReadSameBytes(benchmark::State& state) {
 
 // One small command and its answer: what a single emulated round trip costs.
 void BM_SmallCommandRoundTrip(benchmark::State& state) {
-    fpb::reader::UsbReader reader(world().device);
+    fpb::reader::UsbReader reader(world().context, world().device);
     for (auto _ : state) benchmark::DoNotOptimize(reader.fingerPresent());
 }
 

@@ -181,7 +181,7 @@ std::unique_ptr<UsbReader> ReaderManager::open(const std::string& id) {
         device = libusb_ref_device(it->second.device);
     }
     try {
-        auto reader = std::make_unique<UsbReader>(device, timeouts_);
+        auto reader = std::make_unique<UsbReader>(context_, device, timeouts_);
         libusb_unref_device(device);
         return reader;
     } catch (...) {

@@ -3,14 +3,56 @@
 
 #include <fpbridge/error.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 
 namespace fpb::reader {
 
 namespace {
 constexpr std::size_t kInTransferSize = 256 * 1024;
+/// The largest IN transfer queued ahead of a command (bigger answers continue with further reads).
+constexpr std::size_t kMaxPrefetch = 1024 * 1024;
+constexpr std::size_t kMaxPacket = 512;  // bulk IN max packet size (reader-protocol.md, 1)
+/// An answer that is not an image: GET_INFO's 80 bytes framed, and room for a stale frame.
+constexpr std::size_t kSmallResponse = kMaxPacket;
+
+/// The status of a finished asynchronous transfer as the libusb error its synchronous call returns.
+int transferResult(const libusb_transfer* t) {
+    switch (t->status) {
+        case LIBUSB_TRANSFER_COMPLETED: return 0;
+        case LIBUSB_TRANSFER_TIMED_OUT: return LIBUSB_ERROR_TIMEOUT;
+        case LIBUSB_TRANSFER_STALL: return LIBUSB_ERROR_PIPE;
+        case LIBUSB_TRANSFER_OVERFLOW: return LIBUSB_ERROR_OVERFLOW;
+        case LIBUSB_TRANSFER_NO_DEVICE: return LIBUSB_ERROR_NO_DEVICE;
+        default: return LIBUSB_ERROR_IO;  // ERROR, CANCELLED
+    }
 }
+
+extern "C" void LIBUSB_CALL markDone(libusb_transfer* t) { *static_cast<int*>(t->user_data) = 1; }
+
+/// Runs libusb's events until `done` is set (as libusb's synchronous calls wait), cancelling the
+/// transfer if event handling fails.
+void waitFor(libusb_context* context, libusb_transfer* transfer, int& done) {
+    while (!done) {
+        int rc = libusb_handle_events_completed(context, &done);
+        if (rc < 0 && rc != LIBUSB_ERROR_INTERRUPTED) libusb_cancel_transfer(transfer);
+    }
+}
+
+struct TransferDeleter {
+    void operator()(libusb_transfer* t) const { libusb_free_transfer(t); }
+};
+using TransferPtr = std::unique_ptr<libusb_transfer, TransferDeleter>;
+
+/// Bytes of a whole CAPTURE answer for an image of `total` bytes (reader-protocol.md, 2 and 3.2).
+std::size_t captureResponseBytes(std::size_t total) {
+    const std::size_t chunkPayload = 65532;
+    std::size_t chunks = (total + chunkPayload - 1) / chunkPayload;
+    return (kHeaderSize + 16 + kCrcSize) + total + chunks * (kHeaderSize + 4 + kCrcSize);
+}
+} // namespace
 
 std::string readerId(libusb_device* device) {
     char id[32];
@@ -18,8 +60,13 @@ std::string readerId(libusb_device* device) {
     return id;
 }
 
-UsbReader::UsbReader(libusb_device* device, ReaderTimeouts timeouts)
-    : id_(readerId(device)), timeouts_(timeouts), inBuffer_(kInTransferSize) {
+UsbReader::UsbReader(libusb_context* context, libusb_device* device, ReaderTimeouts timeouts)
+    : UsbReader(context, true, device, timeouts) {}
+
+UsbReader::UsbReader(libusb_device* device, ReaderTimeouts timeouts) : UsbReader(nullptr, false, device, timeouts) {}
+
+UsbReader::UsbReader(libusb_context* context, bool pipelined, libusb_device* device, ReaderTimeouts timeouts)
+    : context_(context), pipelined_(pipelined), id_(readerId(device)), timeouts_(timeouts), inBuffer_(kInTransferSize) {
     int rc = libusb_open(device, &handle_);
     if (rc == LIBUSB_ERROR_ACCESS)
         throw ReaderError(kErrorNoPermission, "no permission to open the fingerprint reader " + id_ + ": " + kUdevRuleHint);
@@ -105,7 +152,7 @@ Frame UsbReader::receive(std::uint16_t sequence, std::chrono::milliseconds timeo
     std::size_t discardedBefore = decoder_.discardedBytes();
     for (;;) {
         while (auto frame = decoder_.next()) {
-            if (frame->sequence == sequence) return *frame;
+            if (frame->sequence == sequence) return std::move(*frame);
             ++resyncs_;  // a stale frame from an earlier, abandoned command: drop it
         }
         if (decoder_.discardedBytes() != discardedBefore && decoder_.bufferedBytes() == 0) {
@@ -117,16 +164,62 @@ Frame UsbReader::receive(std::uint16_t sequence, std::chrono::milliseconds timeo
         int got = 0;
         int rc = libusb_bulk_transfer(handle_, kEndpointResponses, inBuffer_.data(), static_cast<int>(inBuffer_.size()),
                                       &got, static_cast<unsigned>(timeout.count()));
-        if (rc == LIBUSB_ERROR_PIPE) libusb_clear_halt(handle_, kEndpointResponses);
-        if (rc == LIBUSB_ERROR_TIMEOUT && decoder_.bufferedBytes() > 0) {
-            ++resyncs_;
-            throw ReaderError(kErrorProtocol, "the reader " + id_ + " sent an incomplete frame (" +
-                                                  std::to_string(decoder_.bufferedBytes()) +
-                                                  " bytes, then nothing); the driver resynchronised, repeat the action");
-        }
-        if (rc != 0) fail(rc, "a response");
-        decoder_.feed(inBuffer_.data(), static_cast<std::size_t>(got));
+        absorbResponse(rc, got);
     }
+}
+
+void UsbReader::absorbResponse(int rc, int got) {
+    if (rc == LIBUSB_ERROR_PIPE) libusb_clear_halt(handle_, kEndpointResponses);
+    if (rc == LIBUSB_ERROR_TIMEOUT && decoder_.bufferedBytes() > 0) {
+        ++resyncs_;
+        throw ReaderError(kErrorProtocol, "the reader " + id_ + " sent an incomplete frame (" +
+                                              std::to_string(decoder_.bufferedBytes()) +
+                                              " bytes, then nothing); the driver resynchronised, repeat the action");
+    }
+    if (rc != 0) fail(rc, "a response");
+    decoder_.feed(inBuffer_.data(), static_cast<std::size_t>(got));
+}
+
+void UsbReader::exchange(std::uint8_t command, std::uint16_t sequence, const std::vector<std::uint8_t>& payload,
+                         std::size_t responseBytes, std::chrono::milliseconds inTimeout) {
+    if (!pipelined_) return send(command, sequence, payload);
+    Frame frame;
+    frame.code = command;
+    frame.sequence = sequence;
+    frame.payload = payload;
+    auto bytes = encodeFrame(frame);
+    // A whole number of max-size packets, so a full last packet from the device always fits.
+    std::size_t inSize = std::min(kMaxPrefetch, (std::max(responseBytes, kMaxPacket) + kMaxPacket - 1) / kMaxPacket * kMaxPacket);
+    if (inBuffer_.size() < inSize) inBuffer_.resize(inSize);
+    TransferPtr in(libusb_alloc_transfer(0)), out(libusb_alloc_transfer(0));
+    if (!in || !out) throw ReaderError(kErrorGeneric, "out of memory for USB transfers on reader " + id_);
+    int inDone = 0, outDone = 0;
+    libusb_fill_bulk_transfer(in.get(), handle_, kEndpointResponses, inBuffer_.data(), static_cast<int>(inSize), markDone,
+                              &inDone, static_cast<unsigned>(inTimeout.count()));
+    libusb_fill_bulk_transfer(out.get(), handle_, kEndpointCommands, bytes.data(), static_cast<int>(bytes.size()),
+                              markDone, &outDone, static_cast<unsigned>(timeouts_.command.count()));
+    // The response's transfer first: the device's answer then goes out as soon as it is ready,
+    // with no second round trip after the command.
+    int rc = libusb_submit_transfer(in.get());
+    if (rc != 0) fail(rc, "a response");
+    rc = libusb_submit_transfer(out.get());
+    if (rc == 0) {
+        waitFor(context_, out.get(), outDone);
+        rc = transferResult(out.get());
+    }
+    if (rc != 0 || out->actual_length != static_cast<int>(bytes.size())) {
+        // No command, no answer: take the response transfer back before reporting.
+        libusb_cancel_transfer(in.get());
+        waitFor(context_, in.get(), inDone);
+        if (rc == LIBUSB_ERROR_PIPE) libusb_clear_halt(handle_, kEndpointCommands);
+        if (rc != 0) fail(rc, "a command");
+        throw ReaderError(kErrorProtocol, "the reader " + id_ + " accepted only part of a command");
+    }
+    waitFor(context_, in.get(), inDone);
+    rc = transferResult(in.get());
+    // Part of the answer came before the time ran out: receive() waits for the rest with its own timeouts.
+    if (rc == LIBUSB_ERROR_TIMEOUT && in->actual_length > 0) rc = 0;
+    absorbResponse(rc, in->actual_length);
 }
 
 void UsbReader::recoverAfterProtocolError() {
@@ -157,7 +250,7 @@ Frame UsbReader::transact(std::uint8_t command, const std::vector<std::uint8_t>&
     std::lock_guard lock(commandMutex_);
     std::uint16_t seq = ++sequence_;
     try {
-        send(command, seq, payload);
+        exchange(command, seq, payload, kSmallResponse, timeouts_.command);
         Frame response = receive(seq, timeouts_.command);
         if (response.code != (command | kResponseFlag))
             throw ReaderError(kErrorProtocol, "the reader " + id_ + " answered command " + std::to_string(command) +
@@ -179,7 +272,7 @@ void UsbReader::reset() {
     std::lock_guard lock(commandMutex_);
     decoder_.clear();
     std::uint16_t seq = ++sequence_;
-    send(kReset, seq, {});
+    exchange(kReset, seq, {}, kSmallResponse, timeouts_.command);
     receive(seq, timeouts_.command);
     decoder_.clear();
 }
@@ -227,7 +320,10 @@ GreyImage UsbReader::capture() {
     checkCancelled();
     std::uint16_t seq = ++sequence_;
     try {
-        send(kCapture, seq, {});
+        // The whole answer (header and every chunk) is expected in the transfer queued with the command.
+        std::size_t expected = captureResponseBytes(static_cast<std::size_t>(identity_.sensorWidth) *
+                                                    static_cast<std::size_t>(identity_.sensorHeight));
+        exchange(kCapture, seq, {}, expected, timeouts_.command);
         Frame header = receive(seq, timeouts_.command);
         if (header.code != (kCapture | kResponseFlag))
             throw ReaderError(kErrorProtocol, "the reader " + id_ + " answered CAPTURE with code " + std::to_string(header.code));

@@ -44,7 +44,12 @@ struct ReaderTimeouts {
 class UsbReader {
 public:
     /// Opens and claims the reader and reads its identity. Throws ReaderError.
-    UsbReader(libusb_device* device, ReaderTimeouts timeouts = {});
+    /// `context` is the libusb context `device` came from (NULL: libusb's default context). With it,
+    /// each command is pipelined with its answer: the IN transfer for the response is queued before
+    /// the command leaves (plugin/docs/reader-protocol.md, section 6).
+    UsbReader(libusb_context* context, libusb_device* device, ReaderTimeouts timeouts = {});
+    /// The same without knowing the context: every transfer then runs one after the other.
+    explicit UsbReader(libusb_device* device, ReaderTimeouts timeouts = {});
     ~UsbReader();
     UsbReader(const UsbReader&) = delete;
     UsbReader& operator=(const UsbReader&) = delete;
@@ -72,12 +77,21 @@ public:
 
 private:
     Frame transact(std::uint8_t command, const std::vector<std::uint8_t>& payload);
+    UsbReader(libusb_context* context, bool pipelined, libusb_device* device, ReaderTimeouts timeouts);
     void send(std::uint8_t command, std::uint16_t sequence, const std::vector<std::uint8_t>& payload);
+    /// Sends a command and reads the first `responseBytes` of its answer into the decoder, with the IN
+    /// transfer queued before the command (sequentially when not pipelined: then only sends).
+    void exchange(std::uint8_t command, std::uint16_t sequence, const std::vector<std::uint8_t>& payload,
+                  std::size_t responseBytes, std::chrono::milliseconds inTimeout);
+    /// What receive() does with the result of one IN transfer of `got` bytes into inBuffer_.
+    void absorbResponse(int rc, int got);
     Frame receive(std::uint16_t sequence, std::chrono::milliseconds timeout);
     [[noreturn]] void fail(int libusbError, const char* during);
     void recoverAfterProtocolError();
     void checkCancelled();
 
+    libusb_context* context_ = nullptr;
+    bool pipelined_ = false;
     libusb_device_handle* handle_ = nullptr;
     std::string id_;
     DeviceIdentity identity_;

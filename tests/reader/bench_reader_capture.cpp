@@ -5,6 +5,9 @@
 #include <benchmark/benchmark.h>
 #include <libusb.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstring>
 #include <memory>
 
 #include "emulated_reader.h"
@@ -75,6 +78,151 @@ void BM_RawBulkReadSameBytes(benchmark::State& state) {
     libusb_close(handle);
 }
 
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+double millisecondsSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+int rawRead(libusb_device_handle* handle, std::vector<std::uint8_t>& buffer, int total) {
+    int received = 0;
+    while (received < total) {
+        int got = 0;
+        if (libusb_bulk_transfer(handle, 0x82, buffer.data(), static_cast<int>(buffer.size()), &got, 2000) != 0) return -1;
+        received += got;
+    }
+    return received;
+}
+
+// The ratio, measured robustly on a shared machine: every iteration does the raw read (the
+// baseline, exactly as BM_RawBulkReadSameBytes) and then a capture, one right after the other,
+// so both see the same load; the counters are the medians over the iterations and their ratio.
+// The other counters split the difference up (all in the same iterations, same load):
+//   raw_changing_ms: the raw read when each read's bytes differ from the previous one's (umockdev
+//     writes the host's buffer back only when it changed; the baseline's bytes never do, a
+//     capture's always do: new sequence number and CRCs);
+//   command_out_ms: a 16-byte OUT transfer alone (a non-frame, which the device ignores).
+//
+// The raw reads use a libusb context of their own: libusb polls every open device file of a
+// context and reaps each one that polls ready, and umockdev's device files always poll ready, so
+// with both handles in one context each side would also pay an empty reap on the other's file.
+void BM_CaptureVsRawPaired(benchmark::State& state) {
+    world();  // the testbed exists before the context (or the context sees no device)
+    libusb_context* rawContext = nullptr;
+    libusb_init(&rawContext);
+    libusb_device_handle* handle = nullptr;
+    {
+        libusb_device** list = nullptr;
+        ssize_t n = libusb_get_device_list(rawContext, &list);
+        for (ssize_t i = 0; i < n && handle == nullptr; ++i) {
+            libusb_device_descriptor d{};
+            libusb_get_device_descriptor(list[i], &d);
+            if (d.idVendor == 0x1209 && libusb_open(list[i], &handle) != 0) handle = nullptr;
+        }
+        libusb_free_device_list(list, 1);
+    }
+    if (handle == nullptr || libusb_claim_interface(handle, 0) != 0) {
+        state.SkipWithError("cannot open the emulated reader");
+        if (handle) libusb_close(handle);
+        libusb_exit(rawContext);
+        return;
+    }
+    {
+        fpb::reader::UsbReader reader(world().context, world().device);
+        const int total = 388 * 374;
+        std::vector<std::uint8_t> buffer(256 * 1024);
+        std::vector<double> raw, rawChanging, commandOut, capture;
+        std::uint8_t fill = 0;
+        for (auto _ : state) {
+            auto start = std::chrono::steady_clock::now();
+            world().bed->queueRawResponse(0, total);
+            if (rawRead(handle, buffer, total) != total) {
+                state.SkipWithError("raw bulk read failed");
+                break;
+            }
+            raw.push_back(millisecondsSince(start));
+
+            start = std::chrono::steady_clock::now();
+            benchmark::DoNotOptimize(reader.capture());
+            capture.push_back(millisecondsSince(start));
+
+            start = std::chrono::steady_clock::now();
+            world().bed->queueRawResponse(0, total, fill++);
+            if (rawRead(handle, buffer, total) != total) {
+                state.SkipWithError("raw bulk read failed");
+                break;
+            }
+            rawChanging.push_back(millisecondsSince(start));
+            // Leave the baseline's buffer as the baseline always finds it (its own bytes).
+            world().bed->queueRawResponse(0, total);
+            rawRead(handle, buffer, total);
+
+            std::uint8_t notAFrame[16] = {};
+            int sent = 0;
+            start = std::chrono::steady_clock::now();
+            libusb_bulk_transfer(handle, 0x01, notAFrame, sizeof notAFrame, &sent, 1000);
+            commandOut.push_back(millisecondsSince(start));
+        }
+        state.counters["raw_ms"] = median(raw);
+        state.counters["capture_ms"] = median(capture);
+        state.counters["ratio"] = median(raw) > 0 ? median(capture) / median(raw) : 0;
+        state.counters["raw_changing_ms"] = median(rawChanging);
+        state.counters["command_out_ms"] = median(commandOut);
+    }
+    libusb_release_interface(handle, 0);
+    libusb_close(handle);
+    libusb_exit(rawContext);
+}
+
+// The host's CPU work in a capture without USB: cutting the answer (header and chunk frames, as
+// the device sends them) out of the byte stream with their CRCs, copying the chunks into the image
+// and checking the image CRC.
+void BM_CaptureAnswerDecodeOnly(benchmark::State& state) {
+    using namespace fpb::reader;
+    const int width = 388, height = 374;
+    const std::size_t total = static_cast<std::size_t>(width) * height;
+    std::vector<std::uint8_t> pixels(total);
+    for (std::size_t i = 0; i < total; ++i) pixels[i] = static_cast<std::uint8_t>(i * 31);
+    std::vector<std::uint8_t> stream;
+    Frame header;
+    header.code = kCapture | kResponseFlag;
+    header.sequence = 7;
+    header.payload.assign(16, 0);
+    writeU16(&header.payload[0], width);
+    writeU16(&header.payload[2], height);
+    writeU32(&header.payload[8], static_cast<std::uint32_t>(total));
+    writeU32(&header.payload[12], crc32(pixels.data(), total));
+    auto bytes = encodeFrame(header);
+    stream.insert(stream.end(), bytes.begin(), bytes.end());
+    for (std::size_t offset = 0; offset < total; offset += 65532) {
+        std::size_t size = std::min<std::size_t>(65532, total - offset);
+        Frame chunk;
+        chunk.code = kImageChunk;
+        chunk.sequence = 7;
+        chunk.payload.resize(4 + size);
+        writeU32(chunk.payload.data(), static_cast<std::uint32_t>(offset));
+        std::memcpy(chunk.payload.data() + 4, pixels.data() + offset, size);
+        bytes = encodeFrame(chunk);
+        stream.insert(stream.end(), bytes.begin(), bytes.end());
+    }
+    FrameDecoder decoder;
+    for (auto _ : state) {
+        decoder.feed(stream.data(), stream.size());
+        fpb::GreyImage image(width, height, 500, 0);
+        auto first = decoder.next();
+        std::uint32_t expectedCrc = readU32(&first->payload[12]);
+        while (auto frame = decoder.next()) {
+            std::uint32_t offset = readU32(frame->payload.data());
+            std::memcpy(image.pixels.data() + offset, frame->payload.data() + 4, frame->payload.size() - 4);
+        }
+        if (crc32(image.pixels.data(), image.pixels.size()) != expectedCrc) state.SkipWithError("CRC mismatch");
+        benchmark::DoNotOptimize(image);
+    }
+}
+
 // One small command and its answer: what a single emulated round trip costs.
 void BM_SmallCommandRoundTrip(benchmark::State& state) {
     fpb::reader::UsbReader reader(world().context, world().device);
@@ -84,6 +232,8 @@ void BM_SmallCommandRoundTrip(benchmark::State& state) {
 BENCHMARK(BM_SmallCommandRoundTrip)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_RawBulkReadSameBytes)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_CaptureThroughProtocol)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_CaptureVsRawPaired)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(300);
+BENCHMARK(BM_CaptureAnswerDecodeOnly)->Unit(benchmark::kMicrosecond);
 
 } // namespace
 

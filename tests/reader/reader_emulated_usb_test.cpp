@@ -168,6 +168,79 @@ TEST_F(EmulatedUsb, TwoReadersAtOnceEachCaptureTheirOwnFinger) {
     EXPECT_EQ(fb.get().pixels, patternImage(388, 374, 2).pixels);
 }
 
+TEST_F(EmulatedUsb, AnImageLargerThanThePipelinedTransferArrivesByteForByte) {
+    // The driver queues at most 1 MiB ahead of the command: the rest comes by further reads.
+    ReaderConfig big;
+    big.sensorWidth = 1100;
+    big.sensorHeight = 1000;
+    bed_->addReader(big, nullptr);
+    startManager();
+    auto reader = manager_->open(bed_->deviceId(0));
+    bed_->fingerDown(0, patternImage(1100, 1000, 6));
+    GreyImage captured = reader->capture();
+    EXPECT_EQ(captured.width, 1100);
+    EXPECT_EQ(captured.pixels, patternImage(1100, 1000, 6).pixels);
+    EXPECT_TRUE(reader->fingerPresent());
+}
+
+// A second program's handle on the same reader (here: raw reads through another libusb context)
+// gets only its own transfers back, and the driver's pipelined captures are not disturbed.
+TEST_F(EmulatedUsb, TwoHandlesOnOneReaderEachGetTheirOwnTransfers) {
+    bed_->addReader(ReaderConfig{}, nullptr);
+    startManager();
+    auto reader = manager_->open(bed_->deviceId(0));
+    bed_->fingerDown(0, patternImage(388, 374, 7));
+    libusb_context* other = nullptr;
+    ASSERT_EQ(libusb_init(&other), 0);
+    libusb_device_handle* handle = nullptr;
+    libusb_device** list = nullptr;
+    ssize_t n = libusb_get_device_list(other, &list);
+    for (ssize_t i = 0; i < n && handle == nullptr; ++i) {
+        libusb_device_descriptor d{};
+        libusb_get_device_descriptor(list[i], &d);
+        if (d.idVendor == 0x1209 && libusb_open(list[i], &handle) != 0) handle = nullptr;
+    }
+    libusb_free_device_list(list, 1);
+    ASSERT_NE(handle, nullptr);
+    std::vector<std::uint8_t> buffer(4096);
+    for (int round = 0; round < 3; ++round) {
+        bed_->queueRawResponse(0, 1000, static_cast<std::uint8_t>(round));
+        int got = 0;
+        ASSERT_EQ(libusb_bulk_transfer(handle, 0x82, buffer.data(), static_cast<int>(buffer.size()), &got, 1000), 0);
+        EXPECT_EQ(got, 1000);
+        EXPECT_EQ(buffer[999], round);
+        EXPECT_EQ(reader->capture().pixels, patternImage(388, 374, 7).pixels);
+    }
+    libusb_close(handle);
+    libusb_exit(other);
+}
+
+// Without the context the driver does not pipeline: the same results, one transfer after the other.
+TEST_F(EmulatedUsb, TheSequentialPathWithoutAContextCapturesTheSame) {
+    bed_->addReader(ReaderConfig{}, nullptr);
+    bed_->fingerDown(0, patternImage(388, 374, 8));
+    libusb_context* context = nullptr;
+    ASSERT_EQ(libusb_init(&context), 0);
+    libusb_device* device = nullptr;
+    libusb_device** list = nullptr;
+    ssize_t n = libusb_get_device_list(context, &list);
+    for (ssize_t i = 0; i < n; ++i) {
+        libusb_device_descriptor d{};
+        libusb_get_device_descriptor(list[i], &d);
+        if (d.idVendor == 0x1209) device = libusb_ref_device(list[i]);
+    }
+    libusb_free_device_list(list, 1);
+    ASSERT_NE(device, nullptr);
+    {
+        fpb::reader::UsbReader reader(device);
+        EXPECT_EQ(reader.identity().serial, "FPB2-000001");
+        EXPECT_TRUE(reader.fingerPresent());
+        EXPECT_EQ(reader.capture().pixels, patternImage(388, 374, 8).pixels);
+    }
+    libusb_unref_device(device);
+    libusb_exit(context);
+}
+
 TEST_F(EmulatedUsb, HotplugReportsArrivalRemovalAndReArrival) {
     startManager();
     EXPECT_TRUE(manager_->readers().empty());

@@ -104,7 +104,9 @@ int rawRead(libusb_device_handle* handle, std::vector<std::uint8_t>& buffer, int
 //   raw_changing_ms: the raw read when each read's bytes differ from the previous one's (umockdev
 //     writes the host's buffer back only when it changed; the baseline's bytes never do, a
 //     capture's always do: new sequence number and CRCs);
-//   command_out_ms: a 16-byte OUT transfer alone (a non-frame, which the device ignores).
+//   command_out_ms: a 16-byte OUT transfer alone (a non-frame, which the device ignores);
+//   sequential_capture_ms: a capture by the driver without pipelining (UsbReader without the
+//     context: command, then answer), in a third context of its own.
 //
 // The raw reads use a libusb context of their own: libusb polls every open device file of a
 // context and reaps each one that polls ready, and umockdev's device files always poll ready, so
@@ -113,6 +115,19 @@ void BM_CaptureVsRawPaired(benchmark::State& state) {
     world();  // the testbed exists before the context (or the context sees no device)
     libusb_context* rawContext = nullptr;
     libusb_init(&rawContext);
+    libusb_context* sequentialContext = nullptr;
+    libusb_init(&sequentialContext);
+    libusb_device* sequentialDevice = nullptr;
+    {
+        libusb_device** list = nullptr;
+        ssize_t n = libusb_get_device_list(sequentialContext, &list);
+        for (ssize_t i = 0; i < n; ++i) {
+            libusb_device_descriptor d{};
+            libusb_get_device_descriptor(list[i], &d);
+            if (d.idVendor == 0x1209) sequentialDevice = libusb_ref_device(list[i]);
+        }
+        libusb_free_device_list(list, 1);
+    }
     libusb_device_handle* handle = nullptr;
     {
         libusb_device** list = nullptr;
@@ -128,13 +143,16 @@ void BM_CaptureVsRawPaired(benchmark::State& state) {
         state.SkipWithError("cannot open the emulated reader");
         if (handle) libusb_close(handle);
         libusb_exit(rawContext);
+        if (sequentialDevice) libusb_unref_device(sequentialDevice);
+        libusb_exit(sequentialContext);
         return;
     }
     {
         fpb::reader::UsbReader reader(world().context, world().device);
+        fpb::reader::UsbReader sequentialReader(sequentialDevice);
         const int total = 388 * 374;
         std::vector<std::uint8_t> buffer(256 * 1024);
-        std::vector<double> raw, rawChanging, commandOut, capture;
+        std::vector<double> raw, rawChanging, commandOut, capture, sequentialCapture;
         std::uint8_t fill = 0;
         for (auto _ : state) {
             auto start = std::chrono::steady_clock::now();
@@ -148,6 +166,10 @@ void BM_CaptureVsRawPaired(benchmark::State& state) {
             start = std::chrono::steady_clock::now();
             benchmark::DoNotOptimize(reader.capture());
             capture.push_back(millisecondsSince(start));
+
+            start = std::chrono::steady_clock::now();
+            benchmark::DoNotOptimize(sequentialReader.capture());
+            sequentialCapture.push_back(millisecondsSince(start));
 
             start = std::chrono::steady_clock::now();
             world().bed->queueRawResponse(0, total, fill++);
@@ -168,6 +190,7 @@ void BM_CaptureVsRawPaired(benchmark::State& state) {
         }
         state.counters["raw_ms"] = median(raw);
         state.counters["capture_ms"] = median(capture);
+        state.counters["sequential_capture_ms"] = median(sequentialCapture);
         state.counters["ratio"] = median(raw) > 0 ? median(capture) / median(raw) : 0;
         state.counters["raw_changing_ms"] = median(rawChanging);
         state.counters["command_out_ms"] = median(commandOut);
@@ -175,6 +198,8 @@ void BM_CaptureVsRawPaired(benchmark::State& state) {
     libusb_release_interface(handle, 0);
     libusb_close(handle);
     libusb_exit(rawContext);
+    libusb_unref_device(sequentialDevice);
+    libusb_exit(sequentialContext);
 }
 
 // The host's CPU work in a capture without USB: cutting the answer (header and chunk frames, as

@@ -189,7 +189,8 @@ void UsbReader::exchange(std::uint8_t command, std::uint16_t sequence, const std
     frame.payload = payload;
     auto bytes = encodeFrame(frame);
     // A whole number of max-size packets, so a full last packet from the device always fits.
-    std::size_t inSize = std::min(kMaxPrefetch, (std::max(responseBytes, kMaxPacket) + kMaxPacket - 1) / kMaxPacket * kMaxPacket);
+    std::size_t packets = (std::max(responseBytes, kMaxPacket) + kMaxPacket - 1) / kMaxPacket;
+    std::size_t inSize = std::min(kMaxPrefetch, packets * kMaxPacket);
     if (inBuffer_.size() < inSize) inBuffer_.resize(inSize);
     TransferPtr in(libusb_alloc_transfer(0)), out(libusb_alloc_transfer(0));
     if (!in || !out) throw ReaderError(kErrorGeneric, "out of memory for USB transfers on reader " + id_);

@@ -12,7 +12,7 @@ find_package(ZLIB REQUIRED)
 find_package(PNG REQUIRED)
 find_package(TIFF REQUIRED)
 pkg_check_modules(UMOCKDEV IMPORTED_TARGET umockdev-1.0)
-pkg_check_modules(SODIUM IMPORTED_TARGET libsodium)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 find_program(UMOCKDEV_WRAPPER umockdev-wrapper)
 find_library(UMOCKDEV_PRELOAD_LIB NAMES libumockdev-preload.so.0

@@ -453,7 +453,12 @@ void DoorControllerSimulator::start() {
     d.master->user = nullptr;
 
     if (d.settings.tls) {
-        d.certificate = ensureCertificate(d.settings.stateDirectory, d.currentFaults().expiredCertificate);
+        try {
+            bool expired = d.currentFaults().expiredCertificate;
+            d.certificate = tls::ensureSelfSigned(d.settings.stateDirectory, expired ? "tls-expired-" : "tls-", expired);
+        } catch (const tls::CertificateError& e) {
+            throw DoorError(e.what());
+        }
         if (soap_ssl_server_context(d.master, SOAP_SSL_DEFAULT | SOAP_TLSv1_2 | SOAP_TLSv1_3, nullptr, nullptr, nullptr,
                                     nullptr, nullptr, nullptr, nullptr) ||
             !d.master->ctx ||

@@ -14,7 +14,7 @@
 #include <string>
 #include <thread>
 
-#include "door_certificate.h"
+#include "self_signed_certificate.h"
 #include "door_controller_simulator.h"
 #include "door_state.h"
 
@@ -64,7 +64,7 @@ struct DoorControllerSimulator::Impl {
     std::atomic<bool> stopping{false};
     int boundPort = 0;
     std::string endpointUrl;
-    CertificateFiles certificate;
+    tls::CertificateFiles certificate;
 
     std::mutex connectionsMutex;
     std::condition_variable connectionsDone;

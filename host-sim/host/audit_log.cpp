@@ -33,11 +33,20 @@ void AuditLog::record(const std::string& actor, const std::string& address, cons
     insert.bind(1, utcNowIso8601()).bind(2, actor).bind(3, address).bind(4, action).bind(5, subject).bind(6, detail).run();
 }
 
-std::vector<AuditEntry> AuditLog::recent(int limit) {
+std::vector<AuditEntry> AuditLog::recent(int limit, const std::string& actionPrefix) {
     std::lock_guard lock(db_.mutex());
     Statement q(db_.handle(),
-                "SELECT id, at, actor, address, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT ?");
-    q.bind(1, static_cast<std::int64_t>(limit));
+                "SELECT id, at, actor, address, action, subject, detail FROM audit_log "
+                "WHERE substr(action, 1, length(?1)) = ?1 ORDER BY id DESC LIMIT ?2");
+    q.bind(1, actionPrefix).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<AuditEntry> out;
+    while (q.step()) out.push_back({q.integer(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)});
+    return out;
+}
+
+std::vector<AuditEntry> AuditLog::all() {
+    std::lock_guard lock(db_.mutex());
+    Statement q(db_.handle(), "SELECT id, at, actor, address, action, subject, detail FROM audit_log ORDER BY id");
     std::vector<AuditEntry> out;
     while (q.step()) out.push_back({q.integer(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)});
     return out;

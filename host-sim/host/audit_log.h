@@ -25,7 +25,10 @@ public:
     explicit AuditLog(Database& db);
     void record(const std::string& actor, const std::string& address, const std::string& action,
                 const std::string& subject, const std::string& detail);
-    std::vector<AuditEntry> recent(int limit = 200);
+    /// Newest first; only actions starting with `actionPrefix` when given.
+    std::vector<AuditEntry> recent(int limit = 200, const std::string& actionPrefix = "");
+    /// Every entry, oldest first (for export).
+    std::vector<AuditEntry> all();
 
 private:
     Database& db_;

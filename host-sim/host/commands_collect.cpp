@@ -29,6 +29,7 @@ struct CollectArgs {
 void installCollectCommand(CLI::App& app, HostContext& context) {
     static CollectArgs args;
     auto* collect = app.add_subcommand("collect", "Enroll a finger of a user on a reader, with prompts (the Collect dialog)");
+    setCommandAccess("collect", {true, Permission::Enroll});
     collect->add_option("--user", args.user, "User id")->required();
     collect->add_option("--finger", args.finger, "Finger position 1-10 (1 right thumb, 2 right index, ... 6 left thumb ...)")
         ->capture_default_str();

@@ -80,6 +80,7 @@ void installControllerCommands(CLI::App& app, HostContext& context) {
     ControllerArgs* args = &argsStorage;
 
     auto* add = controllers->add_subcommand("add", "Add a controller, or change one (same --id)");
+    setCommandAccess("controllers add", {true, Permission::ManageControllers});
     add->add_option("--id", args->controller.id, "Short id, e.g. door-a")->required();
     add->add_option("--name", args->controller.name, "Name shown to operators");
     add->add_option("--endpoint", args->controller.endpoint, "Device service URL, https://HOST:PORT/onvif/device_service")
@@ -106,6 +107,7 @@ void installControllerCommands(CLI::App& app, HostContext& context) {
     });
 
     auto* list = controllers->add_subcommand("list", "List the controllers");
+    setCommandAccess("controllers list", {true, Permission::View});
     list->add_flag("--json", args->json, "Print JSON");
     list->callback([&context, args] {
         ControllerStore store(context.database(), context.secrets());
@@ -131,6 +133,7 @@ void installControllerCommands(CLI::App& app, HostContext& context) {
     });
 
     auto* remove = controllers->add_subcommand("remove", "Remove a controller (its credentials stay on it)");
+    setCommandAccess("controllers remove", {true, Permission::ManageControllers});
     remove->add_option("ID", args->id, "Controller id")->required();
     remove->callback([&context, args] {
         ControllerStore store(context.database(), context.secrets());
@@ -142,6 +145,7 @@ void installControllerCommands(CLI::App& app, HostContext& context) {
     });
 
     auto* sync = controllers->add_subcommand("sync", "Compare controllers with the user records and repair every difference");
+    setCommandAccess("controllers sync", {true, Permission::SyncControllers});
     sync->add_option("ID", args->ids, "Controller ids (default: all)");
     sync->add_option("--timeout", args->timeoutSeconds, "Give up waiting after this many seconds")->capture_default_str();
     sync->callback([&context, args] {
@@ -185,6 +189,7 @@ void installControllerCommands(CLI::App& app, HostContext& context) {
     });
 
     auto* status = controllers->add_subcommand("status", "Each controller's state: reachable, last sync, queue, last error");
+    setCommandAccess("controllers status", {true, Permission::View});
     status->add_flag("--json", args->json, "Print JSON");
     status->callback([&context, args] {
         ControllerStore store(context.database(), context.secrets());

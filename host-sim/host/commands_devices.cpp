@@ -39,6 +39,7 @@ nlohmann::json deviceJson(const ReaderEntry& r) {
 void installDeviceCommands(CLI::App& app, HostContext& context) {
     static DeviceArgs args;
     auto* devices = app.add_subcommand("devices", "List fingerprint readers (model, serial, firmware, bus/port)");
+    setCommandAccess("devices", {true, Permission::View});
     devices->add_flag("--json", args.json, "Print a JSON array");
     addEmulationOptions(*devices, args.emulation);
     devices->callback([&context] {
@@ -63,6 +64,7 @@ void installDeviceCommands(CLI::App& app, HostContext& context) {
     });
 
     auto* capture = app.add_subcommand("capture", "Capture one fingerprint image from a reader and save it as PNG");
+    setCommandAccess("capture", {true, Permission::Enroll});
     capture->add_option("--out", args.out, "PNG file to write")->required();
     capture->add_option("--device", args.device, "Reader id (default: the first reader)");
     capture->add_option("--timeout-ms", args.timeoutMs, "How long to wait for a finger")->capture_default_str();

@@ -47,6 +47,7 @@ void printPlugins(PluginLoader& loader) {
 
 void installPluginCommands(CLI::App& app, HostContext& context) {
     auto* plugins = app.add_subcommand("plugins", "List loaded and refused plugins, or verify a plugin folder");
+    setCommandAccess("plugins", {true, Permission::View});
     static bool jsonFlag = false;
     bool* json = &jsonFlag;
     plugins->add_flag("--json", *json, "Print JSON");
@@ -58,6 +59,7 @@ void installPluginCommands(CLI::App& app, HostContext& context) {
     });
 
     auto* verify = plugins->add_subcommand("verify", "Check a plugin folder the way the loader would, without loading it");
+    setCommandAccess("plugins verify", {true, Permission::View});
     static std::string pathArg;
     std::string* path = &pathArg;
     verify->add_option("PATH", *path, "Plugin folder (manifest.json and library), or a .deb / .tar.gz package")->required();

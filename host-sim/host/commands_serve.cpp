@@ -6,6 +6,7 @@
 
 #include "collect_runner.h"
 #include "collect_service.h"
+#include "controller_security.h"
 #include "demo_doors.h"
 #include "emulated_world.h"
 #include "host_context.h"
@@ -39,12 +40,32 @@ void serveUntilInterrupted(HostContext& context, EmulatedWorld* world, int port,
                              [world](int index, const std::string& action, const std::string& params) {
                                  return world->act(index, action, params);
                              }});
-    int bound = server.start(bind.empty() ? context.config().webBind : bind, port > 0 ? port : context.config().webPort);
-    std::cout << "Operator UI: http://" << (bind.empty() ? context.config().webBind : bind) << ":" << bound
-              << "/  (Ctrl-C to stop)" << std::endl;
+    std::string address = bind.empty() ? context.config().webBind : bind;
+    if (!context.config().webHttps && address != "127.0.0.1" && address != "::1")
+        throw UserInputError("the web UI serves plain HTTP only on 127.0.0.1 (behind a TLS proxy): set \"web_https\" "
+                             "back to true, or bind to 127.0.0.1");
+    int bound = server.start(address, port > 0 ? port : context.config().webPort);
+    std::cout << "Operator UI: " << server.scheme() << "://" << address << ":" << bound << "/  (Ctrl-C to stop)\n";
+    if (server.scheme() == "https")
+        std::cout << "Its certificate: " << server.certificateFile().string() << " (trust it in the browser once)\n";
+    std::cout << "Allowed addresses: ";
+    for (const auto& a : context.config().webAllowedAddresses) std::cout << a << " ";
+    std::cout << "(\"web_allowed_addresses\" in the config)" << std::endl;
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
-    while (!interrupted) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Scheduled password rotation of the door controllers: checked at start, then hourly.
+    auto nextRotationCheck = std::chrono::steady_clock::now();
+    while (!interrupted) {
+        if (std::chrono::steady_clock::now() >= nextRotationCheck) {
+            nextRotationCheck += std::chrono::hours(1);
+            try {
+                rotateDueControllerPasswords(context, std::cout, "schedule", "local");
+            } catch (const std::exception& e) {
+                std::cout << "Scheduled password rotation failed: " << e.what() << std::endl;
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     std::cout << "Stopping." << std::endl;
     server.stop();
 }
@@ -62,6 +83,7 @@ void ensureDemoUser(HostContext& context, const char* id, const char* name, cons
 void installServeCommands(CLI::App& app, HostContext& context) {
     static ServeArgs args;
     auto* serve = app.add_subcommand("serve", "Serve the operator's browser UI (users, Add User, Collect)");
+    setCommandAccess("serve", {true, Permission::RunServices});
     serve->add_option("--port", args.port, "Port (default: web_port from the config, 8443)");
     serve->add_option("--bind", args.bind, "Address to listen on (default 127.0.0.1)");
     addEmulationOptions(*serve, args.emulation);
@@ -71,10 +93,19 @@ void installServeCommands(CLI::App& app, HostContext& context) {
     });
 
     auto* demo = app.add_subcommand("demo", "The whole flow on an emulated reader: enroll a user, then the browser UI");
+    setCommandAccess("demo", {true, Permission::RunServices, true});
     demo->add_flag("--once", args.once, "Exit after the scripted part instead of keeping the web UI up");
     demo->add_option("--port", args.port, "Port for the web UI");
     demo->callback([&context] {
         std::cout << "== fpbridge demo ==\n";
+        if (!context.accounts().anyAdministrator()) {
+            // A fresh demo data folder: the demo's own administrator, with a password nobody else has.
+            std::string password = generateStrongPassword();
+            context.accounts().create("demo-admin", Role::Administrator, password, "demo", "local");
+            context.actor = "demo-admin";
+            std::cout << "Administrator of this demo: demo-admin, password " << password
+                      << "\n(shown only now; the browser UI asks for it)\n";
+        }
         // The emulated bus must exist before the plugin initialises USB.
         EmulationOptions emulation;
         emulation.readers = 1;

@@ -73,6 +73,7 @@ void installUserCommands(CLI::App& app, HostContext& context) {
     UserArgs* args = &argsStorage;
 
     auto* add = users->add_subcommand("add", "Add a user");
+    setCommandAccess("users add", {true, Permission::ManageUsers});
     add->add_option("--id", args->user.id, "User id (1-32 letters, digits, . _ -)")->required();
     add->add_option("--name", args->user.name, "Full name")->required();
     add->add_option("--type", args->user.type, "general, guest or vip")->capture_default_str();
@@ -87,6 +88,7 @@ void installUserCommands(CLI::App& app, HostContext& context) {
     });
 
     auto* list = users->add_subcommand("list", "List users");
+    setCommandAccess("users list", {true, Permission::View});
     list->add_flag("--json", args->json, "Print JSON");
     list->callback([&context, args] {
         auto all = context.users().listUsers();
@@ -108,6 +110,7 @@ void installUserCommands(CLI::App& app, HostContext& context) {
     });
 
     auto* show = users->add_subcommand("show", "Show one user and their fingerprints");
+    setCommandAccess("users show", {true, Permission::View});
     show->add_option("ID", args->id, "User id")->required();
     show->add_flag("--json", args->json, "Print JSON");
     show->callback([&context, args] {
@@ -128,6 +131,7 @@ void installUserCommands(CLI::App& app, HostContext& context) {
     });
 
     auto* del = users->add_subcommand("delete", "Delete a user and erase their fingerprints everywhere");
+    setCommandAccess("users delete", {true, Permission::ManageUsers});
     del->add_option("ID", args->id, "User id")->required();
     del->callback([&context, args] {
         if (!context.users().deleteUser(args->id))
@@ -140,6 +144,7 @@ void installUserCommands(CLI::App& app, HostContext& context) {
     static GenerateArgs generateArgs;
     // Load tests: enrolling thousands of people through a reader is not something a test can wait for.
     auto* generate = users->add_subcommand("generate", "Add users with generated fingerprint templates (load tests)");
+    setCommandAccess("users generate", {true, Permission::ManageUsers});
     generate->add_option("--count", generateArgs.count, "How many users")->capture_default_str()->check(CLI::Range(1, 1000000));
     generate->add_option("--prefix", generateArgs.prefix, "User id prefix; ids are PREFIX1, PREFIX2, ...")->capture_default_str();
     generate->add_option("--seed", generateArgs.seed, "Random seed (the same seed gives the same templates)")->capture_default_str();

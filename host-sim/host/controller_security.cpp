@@ -21,14 +21,10 @@ namespace {
 struct SecurityArgs {
     std::vector<std::string> ids;
     std::string id;
+    bool due = false;
     bool json = false;
-    std::string minFirmware = "1.0.0";
-    int rotationDays = 90;
-    int maxSkewSeconds = 60;
-};
-
-struct Finding {
-    std::string check, recommendation, result, detail;  // result: pass, warning, fail
+    std::string minFirmware;
+    int rotationDays = 0;
 };
 
 std::vector<int> versionParts(const std::string& v) {
@@ -72,8 +68,9 @@ std::int64_t ageDays(const std::string& isoTime) {
     return (std::time(nullptr) - then) / 86400;
 }
 
-std::vector<Finding> auditController(const DoorController& c, const std::string& password, const SecurityArgs& args) {
-    std::vector<Finding> out;
+std::vector<ControllerFinding> auditController(const DoorController& c, const std::string& password,
+                                               const ControllerAuditSettings& args) {
+    std::vector<ControllerFinding> out;
     auto add = [&](std::string check, std::string recommendation, bool ok, bool failIfNot, std::string detail) {
         out.push_back({std::move(check), std::move(recommendation), ok ? "pass" : (failIfNot ? "fail" : "warning"),
                        std::move(detail)});
@@ -137,110 +134,153 @@ std::vector<Finding> auditController(const DoorController& c, const std::string&
     return out;
 }
 
-// A password the recommendations accept: 20 characters of upper and lower case letters, digits and
-// special characters, no run or repeat.
-std::string generatePassword() {
-    static const std::string upper = "ABCDEFGHJKLMNPQRSTUVWXYZ", lower = "abcdefghijkmnopqrstuvwxyz", digits = "23456789",
-                             special = "-_.!#%+=";
-    const std::string* sets[] = {&upper, &lower, &digits, &special};
-    std::string out;
-    unsigned char bytes[40];
-    RAND_bytes(bytes, sizeof bytes);
-    for (int i = 0; out.size() < 20 && i < 40; ++i) {
-        const std::string& set = *sets[i % 4];
-        char c = set[bytes[i] % set.size()];
-        if (!out.empty() && (out.back() == c || out.back() + 1 == c)) continue;
-        out += c;
+} // namespace
+
+std::vector<ControllerAudit> auditControllers(HostContext& context, const std::vector<std::string>& ids,
+                                              const ControllerAuditSettings& settings, const std::string& actor,
+                                              const std::string& address) {
+    ControllerStore store(context.database(), context.secrets());
+    std::vector<ControllerAudit> out;
+    for (const auto& c : store.list()) {
+        if (!ids.empty() && std::find(ids.begin(), ids.end(), c.id) == ids.end()) continue;
+        ControllerAudit audit{c.id, c.name, {}, ""};
+        try {
+            audit.findings = auditController(c, store.password(c.id).value_or(""), settings);
+        } catch (const onvif::OnvifError& e) {
+            audit.error = e.what();
+        }
+        out.push_back(std::move(audit));
     }
+    if (out.empty()) throw UserInputError("no such controller; see `fpb-host controllers list`");
+    bool failed = std::any_of(out.begin(), out.end(), [](const ControllerAudit& a) { return !a.passed(); });
+    context.audit().record(actor, address, "controller.audited",
+                           std::to_string(out.size()) + " controller(s)", failed ? "findings failed" : "all passed");
     return out;
 }
 
-} // namespace
+bool ControllerAudit::passed() const {
+    return error.empty() && std::none_of(findings.begin(), findings.end(),
+                                         [](const ControllerFinding& f) { return f.result == "fail"; });
+}
+
+nlohmann::json auditJson(const std::vector<ControllerAudit>& audits) {
+    nlohmann::json report = nlohmann::json::array();
+    for (const auto& a : audits) {
+        nlohmann::json entry = {{"id", a.id}, {"name", a.name}, {"findings", nlohmann::json::array()}};
+        for (const auto& f : a.findings)
+            entry["findings"].push_back(
+                {{"check", f.check}, {"recommendation", f.recommendation}, {"result", f.result}, {"detail", f.detail}});
+        if (!a.error.empty()) entry["error"] = a.error;
+        report.push_back(entry);
+    }
+    return report;
+}
+
+ControllerAuditSettings ControllerAuditSettings::from(const HostConfig& config) {
+    ControllerAuditSettings s;
+    s.rotationDays = config.controllerPasswordRotationDays;
+    return s;
+}
+
+void rotateControllerPassword(HostContext& context, const std::string& id, const std::string& actor,
+                              const std::string& address) {
+    ControllerStore store(context.database(), context.secrets());
+    auto controller = store.find(id);
+    if (!controller) throw UserInputError("no controller with id " + id + "; see `fpb-host controllers list`");
+    std::string oldPassword = store.password(id).value_or("");
+    onvif::OnvifClient client(addressOf(*controller, oldPassword));
+    client.connect();
+    std::string level = "Administrator";
+    for (const auto& u : client.users())
+        if (u.username == controller->username) level = u.level;
+    std::string newPassword = generateStrongPassword();
+    client.setUserPassword(controller->username, level, newPassword);
+    // Verify with a fresh login before keeping it; on any failure put the old one back.
+    try {
+        onvif::OnvifClient check(addressOf(*controller, newPassword));
+        check.connect();
+        check.deviceInformation();
+        store.put(*controller, newPassword);
+    } catch (const std::exception& e) {
+        try {
+            onvif::OnvifClient undo(addressOf(*controller, newPassword));
+            undo.connect();
+            undo.setUserPassword(controller->username, level, oldPassword);
+        } catch (...) {
+            // The new password never worked: the controller still has the old one.
+        }
+        context.audit().record(actor, address, "controller.password.rotation_failed",
+                               "controller " + id, e.what());
+        throw std::runtime_error("the new password of controller " + id +
+                                 " could not be verified, so the old one was kept: " + e.what());
+    }
+    context.audit().record(actor, address, "controller.password.rotated", "controller " + id, "");
+    forEachControllerPublisher(context, [](IControllerPublisher0& p) { p.controllersChanged(); });
+}
+
+int rotateDueControllerPasswords(HostContext& context, std::ostream& out, const std::string& actor,
+                                 const std::string& address) {
+    ControllerStore store(context.database(), context.secrets());
+    int failures = 0;
+    for (const auto& c : store.list()) {
+        auto age = ageDays(c.passwordChangedAt);
+        if (age < context.config().controllerPasswordRotationDays) continue;
+        try {
+            rotateControllerPassword(context, c.id, actor, address);
+            out << "Rotated the password of controller " << c.id << " (it was " << age << " days old)\n";
+        } catch (const std::exception& e) {
+            ++failures;
+            out << "Could not rotate the password of controller " << c.id << ": " << e.what() << "\n";
+        }
+    }
+    return failures;
+}
 
 void installControllerSecurityCommands(CLI::App* controllers, HostContext& context) {
     static SecurityArgs args;
 
     auto* audit = controllers->add_subcommand("audit", "Check each controller against the cybersecurity recommendations");
+    setCommandAccess("controllers audit", {true, Permission::ManageControllers});
     audit->add_option("ID", args.ids, "Controller ids (default: all)");
-    audit->add_option("--min-firmware", args.minFirmware, "Oldest acceptable controller firmware")->capture_default_str();
-    audit->add_option("--rotation-days", args.rotationDays, "Password rotation period")->capture_default_str();
+    audit->add_option("--min-firmware", args.minFirmware, "Oldest acceptable controller firmware (default 1.0.0)");
+    audit->add_option("--rotation-days", args.rotationDays,
+                      "Password rotation period (default: controller_password_rotation_days from the config, 90)");
     audit->add_flag("--json", args.json, "Print JSON");
     audit->callback([&context] {
-        ControllerStore store(context.database(), context.secrets());
-        std::vector<DoorController> targets;
-        for (const auto& c : store.list())
-            if (args.ids.empty() || std::find(args.ids.begin(), args.ids.end(), c.id) != args.ids.end()) targets.push_back(c);
-        if (targets.empty()) throw UserInputError("no such controller; see `fpb-host controllers list`");
-        nlohmann::json report = nlohmann::json::array();
-        bool failed = false;
-        for (const auto& c : targets) {
-            nlohmann::json entry = {{"id", c.id}, {"name", c.name}, {"findings", nlohmann::json::array()}};
-            try {
-                for (const auto& f : auditController(c, store.password(c.id).value_or(""), args)) {
-                    failed = failed || f.result == "fail";
-                    entry["findings"].push_back(
-                        {{"check", f.check}, {"recommendation", f.recommendation}, {"result", f.result}, {"detail", f.detail}});
-                }
-            } catch (const onvif::OnvifError& e) {
-                failed = true;
-                entry["error"] = e.what();
-            }
-            report.push_back(entry);
-        }
-        context.audit().record(context.actor, context.actorAddress, "controller.audited",
-                               std::to_string(targets.size()) + " controller(s)", failed ? "findings failed" : "all passed");
+        auto settings = ControllerAuditSettings::from(context.config());
+        if (!args.minFirmware.empty()) settings.minFirmware = args.minFirmware;
+        if (args.rotationDays > 0) settings.rotationDays = args.rotationDays;
+        auto audits = auditControllers(context, args.ids, settings, context.actor, context.actorAddress);
         if (args.json) {
-            std::cout << report.dump(2) << "\n";
+            std::cout << auditJson(audits).dump(2) << "\n";
         } else {
-            for (const auto& entry : report) {
-                std::cout << entry["id"].get<std::string>() << " (" << entry["name"].get<std::string>() << ")\n";
-                if (entry.contains("error")) std::cout << "  cannot audit: " << entry["error"].get<std::string>() << "\n";
-                for (const auto& f : entry["findings"])
-                    std::cout << "  " << std::left << std::setw(8) << f["result"].get<std::string>() << std::setw(14)
-                              << f["check"].get<std::string>() << f["detail"].get<std::string>() << "\n           ("
-                              << f["recommendation"].get<std::string>() << ")\n";
+            for (const auto& a : audits) {
+                std::cout << a.id << " (" << a.name << ")\n";
+                if (!a.error.empty()) std::cout << "  cannot audit: " << a.error << "\n";
+                for (const auto& f : a.findings)
+                    std::cout << "  " << std::left << std::setw(8) << f.result << std::setw(14) << f.check << f.detail
+                              << "\n           (" << f.recommendation << ")\n";
             }
         }
-        if (failed) commandExitStatus() = kExitFailure;
+        if (std::any_of(audits.begin(), audits.end(), [](const ControllerAudit& a) { return !a.passed(); }))
+            commandExitStatus() = kExitFailure;
     });
 
     auto* rotate = controllers->add_subcommand(
         "rotate-password", "Set a new generated password on the controller (SetUser), verify it, store it encrypted");
-    rotate->add_option("ID", args.id, "Controller id")->required();
+    setCommandAccess("controllers rotate-password", {true, Permission::ManageControllers});
+    rotate->add_option("ID", args.id, "Controller id");
+    rotate->add_flag("--due", args.due,
+                     "Every controller whose password is older than controller_password_rotation_days (the schedule "
+                     "`fpb-host serve` also runs daily)");
     rotate->callback([&context] {
-        ControllerStore store(context.database(), context.secrets());
-        auto controller = store.find(args.id);
-        if (!controller) throw UserInputError("no controller with id " + args.id + "; see `fpb-host controllers list`");
-        std::string oldPassword = store.password(args.id).value_or("");
-        onvif::OnvifClient client(addressOf(*controller, oldPassword));
-        client.connect();
-        std::string level = "Administrator";
-        for (const auto& u : client.users())
-            if (u.username == controller->username) level = u.level;
-        std::string newPassword = generatePassword();
-        client.setUserPassword(controller->username, level, newPassword);
-        // Verify with a fresh login before keeping it; on any failure put the old one back.
-        try {
-            onvif::OnvifClient check(addressOf(*controller, newPassword));
-            check.connect();
-            check.deviceInformation();
-            store.put(*controller, newPassword);
-        } catch (const std::exception& e) {
-            try {
-                onvif::OnvifClient undo(addressOf(*controller, newPassword));
-                undo.connect();
-                undo.setUserPassword(controller->username, level, oldPassword);
-            } catch (...) {
-                // The new password never worked: the controller still has the old one.
-            }
-            context.audit().record(context.actor, context.actorAddress, "controller.password.rotation_failed",
-                                   "controller " + args.id, e.what());
-            throw std::runtime_error("the new password of controller " + args.id +
-                                     " could not be verified, so the old one was kept: " + e.what());
+        if (args.due == !args.id.empty()) throw UserInputError("give a controller ID or --due (one of them)");
+        if (args.due) {
+            if (rotateDueControllerPasswords(context, std::cout, context.actor, context.actorAddress) > 0) commandExitStatus() = kExitFailure;
+            return;
         }
-        context.audit().record(context.actor, context.actorAddress, "controller.password.rotated", "controller " + args.id, "");
-        forEachControllerPublisher(context, [](IControllerPublisher0& p) { p.controllersChanged(); });
-        std::cout << "Rotated the password of user '" << controller->username << "' on controller " << args.id
+        rotateControllerPassword(context, args.id, context.actor, context.actorAddress);
+        std::cout << "Rotated the password of controller " << args.id
                   << "; the new one is stored encrypted and was verified by logging in with it\n";
     });
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "host_config.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -84,7 +86,46 @@ HostConfig resolveConfig(const ConfigOverrides& flags) {
         "Your fingerprint is biometric personal data. It is used only to open the doors of this site, stored "
         "encrypted, sent only to this site's door controllers, and erased when you leave or ask for it. "
         "Contact the site's data protection officer with any question.");
+    auto positive = [&](const char* key, int fallback) {
+        int value = fileInt(key, fallback);
+        if (value < 1) throw std::runtime_error(std::string("config file: \"") + key + "\" must be at least 1");
+        return value;
+    };
+    config.lockoutThreshold = positive("lockout_threshold", 5);
+    config.lockoutSeconds = positive("lockout_seconds", 900);
+    config.passwordMaxAgeDays = positive("password_max_age_days", 90);
+    config.sessionIdleSeconds = positive("session_idle_seconds", 900);
+    config.sessionLifetimeSeconds = positive("session_lifetime_seconds", 43200);
+    config.controllerPasswordRotationDays = positive("controller_password_rotation_days", 90);
+    if (file.contains("web_https")) {
+        if (!file["web_https"].is_boolean())
+            throw std::runtime_error("config file " + config.configFile.string() + ": \"web_https\" must be true or false");
+        config.webHttps = file["web_https"].get<bool>();
+    }
+    std::string certificate = fileString("web_certificate", ""), key = fileString("web_private_key", "");
+    if (certificate.empty() != key.empty())
+        throw std::runtime_error("config file: \"web_certificate\" and \"web_private_key\" go together; give both or neither");
+    if (!certificate.empty()) {
+        config.webCertificate = fs::absolute(certificate);
+        config.webPrivateKey = fs::absolute(key);
+    }
+    if (file.contains("web_allowed_addresses")) {
+        const auto& list = file["web_allowed_addresses"];
+        if (!list.is_array() || list.empty())
+            throw std::runtime_error("config file: \"web_allowed_addresses\" must be a non-empty list of IP addresses or "
+                                     "CIDR ranges, e.g. [\"127.0.0.1\", \"10.1.2.0/24\"]");
+        config.webAllowedAddresses.clear();
+        for (const auto& entry : list) {
+            if (!entry.is_string())
+                throw std::runtime_error("config file: every entry of \"web_allowed_addresses\" must be a string");
+            config.webAllowedAddresses.push_back(entry.get<std::string>());
+        }
+    }
     return config;
+}
+
+std::filesystem::path HostConfig::cliSessionFile() const {
+    return dataDir / "sessions" / ("cli-" + std::to_string(::getuid()));
 }
 
 } // namespace fpb::host

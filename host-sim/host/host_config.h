@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace fpb::host {
 
@@ -18,9 +19,24 @@ struct HostConfig {
     std::string webBind = "127.0.0.1"; ///< config "web_bind"
     std::string privacyNotice;         ///< config "privacy_notice": shown before the first press
 
+    // Operator security (see plugin/docs/security.md).
+    int lockoutThreshold = 5;             ///< config "lockout_threshold": failed logins in a row before a lockout
+    int lockoutSeconds = 900;             ///< config "lockout_seconds"
+    int passwordMaxAgeDays = 90;          ///< config "password_max_age_days": older passwords must be changed
+    int sessionIdleSeconds = 900;         ///< config "session_idle_seconds": a session unused this long ends
+    int sessionLifetimeSeconds = 43200;   ///< config "session_lifetime_seconds": and ends this long after login
+    bool webHttps = true;                 ///< config "web_https": false only behind a TLS-terminating proxy on loopback
+    std::filesystem::path webCertificate; ///< config "web_certificate" (PEM); default: generated on first run
+    std::filesystem::path webPrivateKey;  ///< config "web_private_key" (PEM)
+    std::vector<std::string> webAllowedAddresses{"127.0.0.1", "::1"}; ///< config "web_allowed_addresses": IPs or CIDRs
+    int controllerPasswordRotationDays = 90; ///< config "controller_password_rotation_days"
+
     std::filesystem::path databaseFile() const { return dataDir / "fpbridge.db"; }
     std::filesystem::path logDir() const { return dataDir / "logs"; }
     std::filesystem::path keyFile() const { return dataDir / "keys" / "master.key"; }
+    std::filesystem::path webTlsDir() const { return dataDir / "web-tls"; }
+    /// The command line's session token (mode 0600), one per OS user.
+    std::filesystem::path cliSessionFile() const;
     std::filesystem::path pluginDataDir(const std::string& pluginId) const { return dataDir / "plugins" / pluginId; }
 };
 

@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
+
 #include "plugin_host_services.h"
 
 namespace fpb::host {
@@ -23,6 +25,24 @@ public:
 std::vector<HostCommandInstaller>& hostCommandInstallers() {
     static std::vector<HostCommandInstaller> installers;
     return installers;
+}
+
+namespace {
+std::map<std::string, CommandAccess>& accessTable() {
+    static std::map<std::string, CommandAccess> table;
+    return table;
+}
+} // namespace
+
+void setCommandAccess(const std::string& path, CommandAccess access) { accessTable()[path] = access; }
+
+CommandAccess commandAccess(const std::string& path) {
+    auto it = accessTable().find(path);
+    return it == accessTable().end() ? CommandAccess{} : it->second;
+}
+
+std::vector<std::pair<std::string, CommandAccess>> declaredCommandAccess() {
+    return {accessTable().begin(), accessTable().end()};
 }
 
 ControllerDirectoryProvider*& controllerDirectoryProvider() {
@@ -56,6 +76,15 @@ UserStore& HostContext::users() {
 AuditLog& HostContext::audit() {
     if (!audit_) audit_ = std::make_unique<AuditLog>(database());
     return *audit_;
+}
+
+OperatorAccounts& HostContext::accounts() {
+    if (!accounts_) {
+        AccountPolicy policy{config_.lockoutThreshold, config_.lockoutSeconds, config_.passwordMaxAgeDays,
+                             config_.sessionIdleSeconds, config_.sessionLifetimeSeconds};
+        accounts_ = std::make_unique<OperatorAccounts>(database(), audit(), policy);
+    }
+    return *accounts_;
 }
 
 SecretStore& HostContext::secrets() {

@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+#include "command_login.h"
 #include "emulated_reader.h"
 #include "emulated_world.h"
 #include "host_context.h"
@@ -42,6 +43,7 @@ int runHost(int argc, char** argv) {
             throw CLI::ValidationError("configuration", e.what());
         }
         setUpLogging(deferred.config().logDir(), deferred.config().logLevel);
+        authoriseCommand(deferred, chosenCommandPath(app));
     });
 
     commandExitStatus() = kExitOk;
@@ -49,6 +51,9 @@ int runHost(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
+    } catch (const AccessDenied& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return kExitDenied;
     } catch (const UserInputError& e) {
         std::cerr << "error: " << e.what() << "\n";
         return kExitBadInput;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -30,6 +31,10 @@ public:
     /// Binds and serves on a background thread; throws std::runtime_error when the port is taken.
     int start(const std::string& bindAddress, int port);
     void stop();
+    /// "https" (the default) or "http" (when "web_https" is false).
+    std::string scheme() const;
+    /// The certificate the UI presents (generated on first run unless the config names one).
+    std::filesystem::path certificateFile() const;
 
 private:
     struct Impl;

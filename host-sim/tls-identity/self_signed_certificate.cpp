@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "door_certificate.h"
+#include "self_signed_certificate.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -13,9 +13,8 @@
 #include <functional>
 #include <memory>
 
-#include "door_controller_simulator.h"
 
-namespace fpb::door {
+namespace fpb::tls {
 namespace {
 
 template <class T, void (*Free)(T*)>
@@ -27,7 +26,7 @@ using KeyPtr = std::unique_ptr<EVP_PKEY, OpenSslDeleter<EVP_PKEY, EVP_PKEY_free>
 using BioPtr = std::unique_ptr<BIO, OpenSslDeleter<BIO, BIO_free_all>>;
 
 [[noreturn]] void fail(const std::string& what) {
-    throw DoorError("cannot make the TLS certificate: " + what);
+    throw CertificateError("cannot make the TLS certificate: " + what);
 }
 
 std::string sha256OfDer(X509* cert) {
@@ -70,9 +69,9 @@ void writePem(const std::filesystem::path& file, mode_t mode, const std::functio
 
 } // namespace
 
-CertificateFiles ensureCertificate(const std::filesystem::path& directory, bool expired) {
+CertificateFiles ensureSelfSigned(const std::filesystem::path& directory, const std::string& stem, bool expired,
+                                  const std::string& subjectAltNames) {
     CertificateFiles files;
-    std::string stem = expired ? "tls-expired-" : "tls-";
     files.certificate = directory / (stem + "certificate.pem");
     files.key = directory / (stem + "key.pem");
     if (std::filesystem::exists(files.key)) {
@@ -104,7 +103,7 @@ CertificateFiles ensureCertificate(const std::filesystem::path& directory, bool 
     X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("fpbridge"), -1, -1, 0);
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
     X509_set_issuer_name(cert.get(), name);
-    addExtension(cert.get(), NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+    addExtension(cert.get(), NID_subject_alt_name, subjectAltNames.c_str());
     addExtension(cert.get(), NID_basic_constraints, "critical,CA:TRUE");
     addExtension(cert.get(), NID_key_usage, "critical,digitalSignature,keyCertSign");
     addExtension(cert.get(), NID_ext_key_usage, "serverAuth");
@@ -119,4 +118,4 @@ CertificateFiles ensureCertificate(const std::filesystem::path& directory, bool 
     return files;
 }
 
-} // namespace fpb::door
+} // namespace fpb::tls

@@ -7,6 +7,7 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { logIn, setUpAdministrator } from './host_session.mjs';
 
 const host = process.env.FPB_HOST;
 const artifacts = process.env.ARTIFACTS || join(tmpdir(), 'fpb-browser-artifacts');
@@ -20,6 +21,7 @@ function fail(message) {
   throw new Error(message);
 }
 
+const admin = setUpAdministrator(host, dataDir);
 const server = spawn(host, ['--data-dir', dataDir, 'serve', '--emulated-reader', '--port', String(port)],
   { stdio: ['ignore', 'pipe', 'pipe'] });
 server.stderr.on('data', (d) => process.stderr.write(d));
@@ -35,7 +37,9 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync'],
 });
-const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+// The UI's certificate is generated on first run; the test browser is told to accept it, and to let
+// Playwright evaluate its wait conditions despite the page's Content-Security-Policy.
+const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, ignoreHTTPSErrors: true, bypassCSP: true });
 page.on('dialog', (d) => d.accept());
 const shot = (name) => page.screenshot({ path: join(artifacts, `${name}.png`) });
 
@@ -65,7 +69,7 @@ async function promptLogContains(text, timeout = 20000) {
 }
 
 try {
-  await page.goto(`http://127.0.0.1:${port}/`);
+  await logIn(page, `https://127.0.0.1:${port}/`, admin);
   await page.waitForSelector('.emulated-reader');
 
   // 1. Add a user, collect with one too-dry press, then good presses; Finish.

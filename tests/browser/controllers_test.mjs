@@ -7,6 +7,7 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { logIn, setUpAdministrator } from './host_session.mjs';
 
 const host = process.env.FPB_HOST;
 const doorProgram = process.env.FPB_DOOR;
@@ -38,6 +39,7 @@ const door = spawn(doorProgram, ['serve', '--state', join(root, 'door'), '--user
   { stdio: ['ignore', 'pipe', 'inherit'] });
 const ready = await started(door, 'fpb-door ready', 'fpb-door');
 const info = Object.fromEntries(ready.trim().split(/\s+/).slice(2).map((p) => p.split(/=(.*)/s).slice(0, 2)));
+const admin = setUpAdministrator(host, dataDir);
 const cli = (...args) => {
   const r = spawnSync(host, ['--data-dir', dataDir, ...args], { input: 'Door-Pass-1x\n', encoding: 'utf8' });
   if (r.status !== 0) fail(`fpb-host ${args.join(' ')}: ${r.stderr}`);
@@ -56,9 +58,21 @@ const browser = await chromium.launch({
     '--disable-component-update', '--disable-sync'],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 700 } });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 700 }, ignoreHTTPSErrors: true, bypassCSP: true });
   page.on('dialog', (d) => d.accept());
-  await page.goto(`http://127.0.0.1:${port}/`);
+  await logIn(page, `https://127.0.0.1:${port}/`, admin);
+
+  // Controller security: the audit page shows each finding with its recommendation. The simulated
+  // controller runs with its defaults: HTTPS on but no IP filter, which the audit must fail.
+  await page.click('button.tab[data-page="security"]');
+  await page.click('#run-audit');
+  const finding = (check) => page.locator(`.audit-controller[data-id="front"] tr.finding[data-check="${check}"] td`).first();
+  await finding('ip-filter').waitFor({ timeout: 30000 }).catch(() => fail('the audit page shows no findings'));
+  if ((await finding('ip-filter').textContent()) !== 'fail') fail('the audit page does not fail a controller without IP filter');
+  if ((await finding('https').textContent()) !== 'pass') fail('the audit page does not pass a controller with HTTPS on');
+  await page.screenshot({ path: join(artifacts, 'controller-security-audit.png') });
+  console.log('ok: the controller security page lists the findings, failing the missing IP filter');
+
   await page.click('button.tab[data-page="controllers"]');
   const row = page.locator('#controllers tbody tr[data-id="front"]');
   await row.waitFor();

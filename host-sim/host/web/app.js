@@ -6,16 +6,80 @@ const $ = (id) => document.getElementById(id);
 const fingerNames = ['unknown', 'Right thumb', 'Right index', 'Right middle', 'Right ring', 'Right little',
   'Left thumb', 'Left index', 'Left middle', 'Left ring', 'Left little'];
 
+let session = null;        // the logged-in operator: name, role, csrf_token, what they may do
+
 async function api(method, path, body) {
-  const response = await fetch(path, {
-    method, headers: body ? { 'Content-Type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
+  const headers = body ? { 'Content-Type': 'application/json' } : {};
+  // Every change carries the session's CSRF token; the server refuses changes without it.
+  if (method !== 'GET' && session) headers['X-CSRF-Token'] = session.csrf_token;
+  const response = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
   const text = await response.text();
   const data = text ? JSON.parse(text) : {};
+  if (response.status === 401 && data.login_required) showLogin('Your session has ended: log in again.');
+  if (response.status === 403 && data.password_expired) showPage('account');
   if (!response.ok) throw new Error(data.error || `${method} ${path} failed (${response.status})`);
   return data;
 }
+
+// ---- login, session, account ---------------------------------------------------------------------
+function showLogin(message) {
+  session = null;
+  closeEvents();
+  $('app').classList.add('hidden');
+  $('main-nav').classList.add('hidden');
+  $('who').classList.add('hidden');
+  $('login-page').classList.remove('hidden');
+  $('login-error').textContent = message || '';
+  $('login-password').value = '';
+  document.querySelectorAll('dialog[open]').forEach((d) => d.close());
+}
+
+function startApp(s) {
+  session = s;
+  $('login-page').classList.add('hidden');
+  $('app').classList.remove('hidden');
+  $('main-nav').classList.remove('hidden');
+  $('who').classList.remove('hidden');
+  $('who-name').textContent = `${s.operator} (${s.role})`;
+  $('consent-operator').textContent = s.operator;
+  document.querySelectorAll('.admin-only').forEach((e) => e.classList.toggle('hidden', !s.can.manage_operators));
+  $('add-user').classList.toggle('hidden', !s.can.manage_users);
+  $('password-expired').classList.toggle('hidden', !s.password_expired);
+  if (s.password_expired) { showPage('account'); return; }
+  showPage('users');
+  loadStatus().then(loadUsers).catch((e) => { $('plugin-status').textContent = e.message; });
+}
+
+$('login-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  $('login-error').textContent = '';
+  try {
+    startApp(await api('POST', '/api/login', { name: $('login-name').value.trim(), password: $('login-password').value }));
+  } catch (e) {
+    $('login-error').textContent = e.message;
+  }
+});
+
+$('logout').addEventListener('click', async () => {
+  await api('POST', '/api/logout').catch(() => {});
+  showLogin('Logged out.');
+});
+
+$('password-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  $('password-error').textContent = '';
+  if ($('password-new').value !== $('password-repeat').value) {
+    $('password-error').textContent = 'The two new passwords differ.';
+    return;
+  }
+  try {
+    await api('POST', '/api/password', { current: $('password-current').value, new: $('password-new').value });
+    ['password-current', 'password-new', 'password-repeat'].forEach((id) => { $(id).value = ''; });
+    showLogin('Password changed: log in with the new one.');
+  } catch (e) {
+    $('password-error').textContent = e.message;
+  }
+});
 
 let status = { privacy_notice: '' };
 let currentUser = null;   // the user the dialog is editing (after it is saved)
@@ -23,13 +87,13 @@ let collectSession = null;
 let events = null;
 
 // ---- pages -----------------------------------------------------------------------------------
-for (const tab of document.querySelectorAll('nav .tab')) {
-  tab.addEventListener('click', () => {
-    document.querySelectorAll('nav .tab').forEach((t) => t.classList.toggle('active', t === tab));
-    document.querySelectorAll('.page').forEach((p) => p.classList.toggle('hidden', p.id !== `page-${tab.dataset.page}`));
-    if (tab.dataset.page === 'controllers') loadControllers();
-  });
+function showPage(name) {
+  document.querySelectorAll('nav .tab').forEach((t) => t.classList.toggle('active', t.dataset.page === name));
+  document.querySelectorAll('.page').forEach((p) => p.classList.toggle('hidden', p.id !== `page-${name}`));
+  if (name === 'controllers') loadControllers();
+  if (name === 'audit') loadAuditLog();
 }
+for (const tab of document.querySelectorAll('nav .tab')) tab.addEventListener('click', () => showPage(tab.dataset.page));
 
 async function loadStatus() {
   status = await api('GET', '/api/status');
@@ -52,6 +116,7 @@ async function loadUsers() {
       `<td class="fingers">${esc(fingers || '—')}</td>` +
       `<td><button class="edit">Fingerprints</button> <button class="delete">Delete</button></td>`;
     tr.querySelector('.edit').addEventListener('click', () => openUserDialog(u));
+    tr.querySelector('.delete').classList.toggle('hidden', !session.can.manage_users);
     tr.querySelector('.delete').addEventListener('click', async () => {
       if (!confirm(`Delete user ${u.id} (${u.name}) and erase their fingerprints everywhere?`)) return;
       await api('DELETE', `/api/users/${encodeURIComponent(u.id)}`);
@@ -70,7 +135,11 @@ function showDialogTab(name) {
   document.querySelectorAll('.dtab').forEach((t) => t.classList.toggle('active', t.dataset.tab === name));
   $('tab-info').classList.toggle('hidden', name !== 'info');
   $('tab-fingerprints').classList.toggle('hidden', name !== 'fingerprints');
-  if (name === 'fingerprints') { loadFingers(); loadDevices(); }
+  if (name === 'fingerprints') {
+    loadFingers();
+    $('collect').disabled = !session.can.enroll;
+    if (session.can.enroll) loadDevices();
+  }
 }
 document.querySelectorAll('.dtab').forEach((t) => t.addEventListener('click', () => {
   if (t.dataset.tab === 'fingerprints' && !currentUser) {
@@ -122,6 +191,7 @@ async function loadFingers() {
     tr.dataset.finger = f.finger;
     tr.innerHTML = `<td>${fingerNames[f.finger]}</td><td>${f.duress ? 'yes' : 'no'}</td><td>${f.quality}</td>` +
       `<td>${esc(f.enrolled_at)}</td><td><button class="delete-finger">Delete</button></td>`;
+    tr.querySelector('.delete-finger').classList.toggle('hidden', !session.can.manage_users);
     tr.querySelector('.delete-finger').addEventListener('click', async () => {
       await api('DELETE', `/api/users/${encodeURIComponent(currentUser.id)}/fingers/${f.finger}`);
       loadFingers();
@@ -166,7 +236,7 @@ $('consent-continue').addEventListener('click', async () => {
   try {
     const started = await api('POST', '/api/collect', {
       user_id: currentUser.id, finger: Number($('finger-select').value), duress: $('duress-check').checked,
-      device_id: $('device-select').value, consent_confirmed: true, operator: $('consent-operator').value,
+      device_id: $('device-select').value, consent_confirmed: true,
     });
     collectSession = started.session;
     events = new EventSource(`/api/collect/${collectSession}/events`);
@@ -263,6 +333,7 @@ async function loadControllers() {
       `<td class="state">${esc(c.state || '')}${c.reachable || c.state === 'unreachable' ? '' : ' <span class="muted">(not reachable)</span>'}</td>` +
       `<td>${esc(c.last_sync || '—')}</td><td>${esc(c.queued ?? '')}</td><td>${esc(c.published ?? '')}</td>` +
       `<td class="error">${esc(c.last_error || '')}</td><td><button class="sync">Sync</button></td>`;
+    tr.querySelector('button.sync').classList.toggle('hidden', !session.can.sync_controllers);
     tr.querySelector('button.sync').addEventListener('click', async (ev) => {
       ev.target.disabled = true;
       ev.target.textContent = 'Syncing…';
@@ -288,7 +359,7 @@ async function loadEmulation() {
     div.dataset.index = index;
     const modes = (r.modes || []).map((m) => `<button data-mode="${esc(m)}">${esc(m.replace(/_/g, ' '))}</button>`).join('');
     div.innerHTML = `<strong>${esc(r.name || `Reader ${index + 1}`)}</strong> <span class="muted">${r.plugged ? 'plugged in' : 'unplugged'}</span>` +
-      `<label>Finger <input class="finger-seed" type="number" value="${r.finger ?? 1}" min="1" max="1000" style="width:5rem"></label>` +
+      `<label>Finger <input class="finger-seed" type="number" value="${r.finger ?? 1}" min="1" max="1000" ></label>` +
       `<div class="modes">${modes}</div>` +
       `<div class="modes"><button data-action="${r.plugged ? 'unplug' : 'plug'}">${r.plugged ? 'Unplug' : 'Plug in'}</button></div>`;
     div.querySelectorAll('button[data-mode]').forEach((b) => b.addEventListener('click', () =>
@@ -303,4 +374,60 @@ async function loadEmulation() {
   });
 }
 
-loadStatus().then(loadUsers).catch((e) => { $('plugin-status').textContent = e.message; });
+// ---- Controller security (administrators) --------------------------------------------------------
+$('run-audit').addEventListener('click', async () => {
+  const box = $('audit-results');
+  $('run-audit').disabled = true;
+  box.innerHTML = '<p class="muted">Asking each controller over ONVIF…</p>';
+  try {
+    const report = await api('GET', '/api/controllers/audit');
+    box.innerHTML = '';
+    for (const c of report) {
+      const div = document.createElement('div');
+      div.className = 'audit-controller';
+      div.dataset.id = c.id;
+      const rows = c.findings.map((f) => `<tr class="finding" data-check="${esc(f.check)}">` +
+        `<td class="finding-${esc(f.result)}">${esc(f.result)}</td><td>${esc(f.check)}</td>` +
+        `<td>${esc(f.detail)}</td><td class="muted">${esc(f.recommendation)}</td></tr>`).join('');
+      div.innerHTML = `<h3>${esc(c.id)} <span class="muted">${esc(c.name || '')}</span>` +
+        ' <button class="rotate">Rotate password</button></h3>' +
+        (c.error ? `<p class="error">Cannot audit: ${esc(c.error)}</p>` : '') +
+        `<table><thead><tr><th>Result</th><th>Check</th><th>Finding</th><th>Recommendation</th></tr></thead><tbody>${rows}</tbody></table>`;
+      div.querySelector('.rotate').addEventListener('click', async (ev) => {
+        if (!confirm(`Set a new generated password on ${c.id}?`)) return;
+        ev.target.disabled = true;
+        try {
+          await api('POST', `/api/controllers/${encodeURIComponent(c.id)}/rotate-password`);
+          ev.target.textContent = 'Password rotated';
+        } catch (e) { alert(e.message); ev.target.disabled = false; }
+      });
+      box.appendChild(div);
+    }
+    if (!report.length) box.innerHTML = '<p class="muted">No door controllers are configured.</p>';
+  } catch (e) {
+    box.innerHTML = `<p class="error">${esc(e.message)}</p>`;
+  }
+  $('run-audit').disabled = false;
+});
+
+// ---- Audit log (administrators) -------------------------------------------------------------------
+async function loadAuditLog() {
+  const filter = $('audit-filter').value.trim();
+  const entries = await api('GET', `/api/audit?limit=500&action=${encodeURIComponent(filter)}`).catch((e) => {
+    alert(e.message);
+    return [];
+  });
+  const body = $('audit-log').querySelector('tbody');
+  body.innerHTML = '';
+  for (const e of entries) {
+    const tr = document.createElement('tr');
+    tr.innerHTML = `<td>${esc(e.at)}</td><td>${esc(e.actor)}</td><td>${esc(e.address)}</td><td>${esc(e.action)}</td>` +
+      `<td>${esc(e.subject)}</td><td>${esc(e.detail)}</td>`;
+    body.appendChild(tr);
+  }
+}
+$('audit-refresh').addEventListener('click', loadAuditLog);
+
+fetch('/api/session').then(async (r) => {
+  if (r.ok) startApp(await r.json()); else showLogin('');
+}).catch(() => showLogin('The server cannot be reached.'));

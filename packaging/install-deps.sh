@@ -19,7 +19,7 @@ PACKAGES=(
   # fuzzing (libFuzzer) and sanitizers
   clang libclang-rt-14-dev
   # independent SOAP peer, browser tests, voice prompts, packaging checks
-  python3 python3-zeep python3-lxml
+  python3 python3-zeep python3-lxml python3-requests
   chromium espeak-ng python3-jsonschema
   lintian dpkg-dev fakeroot udev
 )

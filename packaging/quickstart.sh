@@ -17,6 +17,8 @@ cmake --build --preset default -j "$jobs"
 
 if [ "$mode" = demo ]; then
   shift
+  # Each demo starts from an empty data folder and makes its own administrator (password printed once).
+  rm -rf build/default/demo-data
   exec build/default/bin/fpb-host --data-dir build/default/demo-data demo "$@"
 fi
 

@@ -233,7 +233,8 @@ std::string generateStrongPassword() {
             const std::string& set = *sets[randombytes_uniform(4)];
             out += set[randombytes_uniform(static_cast<std::uint32_t>(set.size()))];
         }
-        if (passwordPolicyViolations("", out).empty()) return out;
+        // Starting with a letter keeps it from looking like an option when typed on a command line.
+        if (std::isalpha(static_cast<unsigned char>(out[0])) && passwordPolicyViolations("", out).empty()) return out;
     }
 }
 

@@ -8,8 +8,13 @@ import argparse
 import json
 import os
 import secrets
+import sqlite3
 import subprocess
+import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from host_login import ensure_logged_in  # noqa: E402
 
 PASSWORD = "Door-Pass-1x"
 
@@ -32,6 +37,7 @@ def main():
         return dict(part.split("=", 1) for part in line.split()[2:])
 
     def host(data, *command, stdin=None):
+        ensure_logged_in(args.fpb_host, os.path.join(root, data), env)
         return subprocess.run([args.fpb_host, "--data-dir", os.path.join(root, data)] + list(command), input=stdin,
                               capture_output=True, text=True, env=env, timeout=300)
 
@@ -76,6 +82,23 @@ def main():
             stale = host("stale", "controllers", "audit", "hard", "--json")
             assert "refused user 'door-svc-7'" in stale.stdout, stale.stdout
             print("ok: the password was rotated, verified and stored; the old one is refused")
+
+            # Scheduled rotation: nothing is due yet; once the stored password of "weak" is older than
+            # the rotation period (made so by editing its date), --due rotates it and only it.
+            due = host("host", "controllers", "rotate-password", "--due")
+            assert due.returncode == 0 and "Rotated" not in due.stdout, due.stdout + due.stderr
+            database = sqlite3.connect(os.path.join(root, "host", "fpbridge.db"))
+            database.execute("UPDATE controllers SET password_changed_at = '2020-01-01T00:00:00Z' WHERE id = 'weak'")
+            database.commit()
+            database.close()
+            code, findings, _ = audit("host", "weak")
+            assert findings.get("password-age") == "warning", findings
+            due = host("host", "controllers", "rotate-password", "--due")
+            assert due.returncode == 0, due.stdout + due.stderr
+            assert "Rotated the password of controller weak" in due.stdout and "hard" not in due.stdout, due.stdout
+            code, findings, report = audit("host", "weak")
+            assert "error" not in report and findings.get("password-age") == "pass", report
+            print("ok: scheduled rotation rotates exactly the controllers whose password is older than the period")
 
             failed = host("host", "controllers", "rotate-password", "broken")
             assert failed.returncode != 0 and "broken" in failed.stderr, failed.stderr

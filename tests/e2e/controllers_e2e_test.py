@@ -21,6 +21,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from host_login import ensure_logged_in  # noqa: E402
+
 PASSWORD = "Door-Pass-1x"
 
 
@@ -54,6 +57,7 @@ class World:
         process.wait()
 
     def host(self, data, *args, stdin=None, check=True):
+        ensure_logged_in(self.args.fpb_host, os.path.join(self.root, data), self.env)
         result = subprocess.run([self.args.fpb_host, "--data-dir", os.path.join(self.root, data)] + list(args),
                                 input=stdin, capture_output=True, text=True, env=self.env, timeout=900)
         if check and result.returncode != 0:
@@ -62,6 +66,7 @@ class World:
         return result
 
     def host_background(self, data, *args):
+        ensure_logged_in(self.args.fpb_host, os.path.join(self.root, data), self.env)
         return subprocess.Popen([self.args.fpb_host, "--data-dir", os.path.join(self.root, data)] + list(args),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env)
 

@@ -2,6 +2,7 @@
 // fpb-host as an operator runs it: a separate process, from another working directory.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -24,11 +25,15 @@ protected:
                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(dir_);
         fs::create_directories(dir_);
+        // Every command needs a logged-in operator: the first administrator, then a login.
+        ASSERT_EQ(run("setup --admin cli-admin --password-stdin", "Cli-Test-Pass-7!").status, 0);
+        ASSERT_EQ(run("login --operator cli-admin --password-stdin", "Cli-Test-Pass-7!").status, 0);
     }
     void TearDown() override { fs::remove_all(dir_); }
 
-    CliRun run(const std::string& args) {
-        std::string command = "cd / && FPB_DATA_DIR='" + dir_.string() + "' '" FPB_HOST_EXE "' " + args + " 2>&1";
+    CliRun run(const std::string& args, const std::string& stdinLine = "") {
+        std::string command = "cd / && " + (stdinLine.empty() ? std::string() : "printf '%s\\n' '" + stdinLine + "' | ") +
+                              "FPB_DATA_DIR='" + dir_.string() + "' '" FPB_HOST_EXE "' " + args + " 2>&1";
         FILE* pipe = ::popen(command.c_str(), "r");
         std::string out;
         std::array<char, 4096> buf{};
@@ -77,6 +82,23 @@ TEST_F(HostCli, UserCommandsWorkAndBadInputChangesNothing) {
     EXPECT_EQ(run("users delete 1001").status, 0);
     EXPECT_EQ(run("users delete 1001").status, 2);
     EXPECT_EQ(nlohmann::json::parse(run("users list --json").output).size(), 0u);
+}
+
+TEST_F(HostCli, CommandsNeedALoginAndLogoutEndsIt) {
+    ASSERT_EQ(run("logout").status, 0);
+    CliRun refused = run("users list");
+    EXPECT_EQ(refused.status, 3) << refused.output;
+    EXPECT_NE(refused.output.find("needs a login: run `fpb-host login`"), std::string::npos) << refused.output;
+    CliRun wrong = run("login --operator cli-admin --password-stdin", "Wrong-Pass-77!");
+    EXPECT_EQ(wrong.status, 3);
+    EXPECT_NE(wrong.output.find("wrong operator name or password"), std::string::npos) << wrong.output;
+    EXPECT_EQ(run("users list").status, 3);
+    ASSERT_EQ(run("login --operator cli-admin --password-stdin", "Cli-Test-Pass-7!").status, 0);
+    EXPECT_EQ(run("users list").status, 0);
+    // The session file holds only a random token, readable by its owner alone.
+    auto session = dir_ / "sessions" / ("cli-" + std::to_string(::getuid()));
+    ASSERT_TRUE(fs::exists(session));
+    EXPECT_EQ(fs::status(session).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
 }
 
 TEST_F(HostCli, LogsGoToARotatingFileInTheDataDirectory) {

@@ -25,6 +25,9 @@ else
 fi
 
 host="$root/usr/bin/fpb-host"
+# Every command needs a login: the installed host's first administrator, then a session.
+echo 'Pkg-Test-Pass-7!' | "$host" --data-dir "$work/data" setup --admin pkg-admin --password-stdin
+echo 'Pkg-Test-Pass-7!' | "$host" --data-dir "$work/data" login --operator pkg-admin --password-stdin
 "$host" --data-dir "$work/data" plugins verify "$work"/packages/fpbridge-usb-reader-plugin_*.deb
 out="$("$host" --data-dir "$work/data" plugins --json)"
 echo "$out" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); ids=[p["id"] for p in d["loaded"]]; assert "org.fpbridge.usb-fingerprint-reader-v2" in ids, d; print("installed host loads:", ids)'

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <cstring>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -171,6 +172,15 @@ Permission permissionFor(const std::string& method, const std::string& path) {
 // The session of the request being handled: set by the pre-routing check, read by the handlers
 // (httplib runs both on the same thread).
 thread_local Session requestSession;
+// A refusal decided before the request's body was read. httplib reads a body only for a matched
+// route, and an unread body would be taken for the next request on a kept-alive connection, so
+// requests with a body are refused by their handler (or the catch-all) instead.
+thread_local std::optional<std::pair<int, json>> deferredRefusal;
+
+bool hasBody(const httplib::Request& req) {
+    return (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0") ||
+           req.has_header("Transfer-Encoding");
+}
 
 nlohmann::json sessionJson(const Session& s) {
     json can = json::object();
@@ -268,13 +278,21 @@ struct WebServer::Impl {
                        "default-src 'self'; img-src 'self' data:; media-src 'self'; frame-ancestors 'none'");
         if (https) res.set_header("Strict-Transport-Security", "max-age=31536000");
         requestSession = Session{};
+        deferredRefusal.reset();
+        auto refuse = [&](int status, json message) {
+            if (hasBody(req)) {
+                deferredRefusal.emplace(status, std::move(message));
+                return Outcome::Unhandled;
+            }
+            sendJson(res, message, status);
+            return Outcome::Handled;
+        };
 
         if (std::none_of(allowed.begin(), allowed.end(), [&](const AddressRange& r) { return r.contains(req.remote_addr); })) {
             context.audit().record("anonymous", req.remote_addr, "web.address_refused", req.method + " " + req.path, "");
-            sendError(res, 403, "this computer's address (" + req.remote_addr +
-                                    ") is not on the web UI's allowlist; an administrator adds it to "
-                                    "\"web_allowed_addresses\" in the config");
-            return Outcome::Handled;
+            return refuse(403, {{"error", "this computer's address (" + req.remote_addr +
+                                              ") is not on the web UI's allowlist; an administrator adds it to "
+                                              "\"web_allowed_addresses\" in the config"}});
         }
         if (req.path.rfind("/api/", 0) != 0) return Outcome::Unhandled;  // the page itself, styles, voice clips
         res.set_header("Cache-Control", "no-store");
@@ -284,38 +302,32 @@ struct WebServer::Impl {
         if (changes && !origin.empty() && origin != (https ? "https://" : "http://") + req.get_header_value("Host")) {
             context.audit().record("anonymous", req.remote_addr, "web.cross_site_refused", req.method + " " + req.path,
                                    "origin " + origin);
-            sendError(res, 403, "cross-site request refused (origin " + origin + "): use the fpbridge page itself");
-            return Outcome::Handled;
+            return refuse(403, {{"error", "cross-site request refused (origin " + origin + "): use the fpbridge page itself"}});
         }
         if (req.path == "/api/login" || req.path == "/api/logout") return Outcome::Unhandled;
 
         auto session = context.accounts().resume(cookieValue(req, "fpb_session"));
         if (!session) {
-            sendJson(res, {{"error", "log in first (sessions end after " +
-                                         std::to_string(context.config().sessionIdleSeconds / 60) + " minutes unused)"},
-                           {"login_required", true}},
-                     401);
-            return Outcome::Handled;
+            return refuse(401, {{"error", "log in first (sessions end after " +
+                                              std::to_string(context.config().sessionIdleSeconds / 60) + " minutes unused)"},
+                                {"login_required", true}});
         }
         requestSession = *session;
         if (changes && !sameSecret(req.get_header_value("X-CSRF-Token"), session->csrfToken)) {
             context.audit().record(session->operatorName, req.remote_addr, "web.csrf_refused", req.method + " " + req.path, "");
-            sendError(res, 403, "request refused: missing or wrong CSRF token (reload the page and try again)");
-            return Outcome::Handled;
+            return refuse(403, {{"error", "request refused: missing or wrong CSRF token (reload the page and try again)"}});
         }
         if (session->passwordExpired && req.path != "/api/session" && req.path != "/api/password") {
-            sendJson(res, {{"error", "your password is older than " + std::to_string(context.config().passwordMaxAgeDays) +
-                                         " days: change it before anything else"},
-                           {"password_expired", true}},
-                     403);
-            return Outcome::Handled;
+            return refuse(403, {{"error", "your password is older than " +
+                                              std::to_string(context.config().passwordMaxAgeDays) +
+                                              " days: change it before anything else"},
+                                {"password_expired", true}});
         }
         Permission needed = permissionFor(req.method, req.path);
         if (!roleAllows(session->role, needed)) {
             context.audit().record(session->operatorName, req.remote_addr, "access.denied", req.method + " " + req.path,
                                    roleName(session->role));
-            sendError(res, 403, refusalFor(session->role, needed));
-            return Outcome::Handled;
+            return refuse(403, {{"error", refusalFor(session->role, needed)}});
         }
         return Outcome::Unhandled;
     }
@@ -402,6 +414,7 @@ struct WebServer::Impl {
     template <typename Body>
     httplib::Server::Handler guarded(Body body) {
         return [this, body](const httplib::Request& req, httplib::Response& res) {
+            if (deferredRefusal) return sendJson(res, deferredRefusal->second, deferredRefusal->first);
             try {
                 body(req, res);
             } catch (const UserInputError& e) {
@@ -588,6 +601,15 @@ struct WebServer::Impl {
             if (!problem.empty()) return sendError(res, 400, problem);
             sendJson(res, {{"ok", true}});
         }));
+        // Requests with a body that match no route: the deferred refusal, else "no such route".
+        auto unmatched = [](const httplib::Request& req, httplib::Response& res) {
+            if (deferredRefusal) return sendJson(res, deferredRefusal->second, deferredRefusal->first);
+            sendError(res, 404, "no such request: " + req.method + " " + req.path);
+        };
+        server.Post(".*", unmatched);
+        server.Put(".*", unmatched);
+        server.Delete(".*", unmatched);
+        server.Patch(".*", unmatched);
     }
 };
 

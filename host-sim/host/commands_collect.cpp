@@ -20,7 +20,7 @@ struct CollectArgs {
     bool duress = false;
     unsigned presses = 3;
     std::string script;
-    std::string operatorName = "operator";
+    std::string operatorName;  // default: the logged-in operator
     bool consent = false;
     std::string device;
     EmulationOptions emulation;
@@ -37,7 +37,7 @@ void installCollectCommand(CLI::App& app, HostContext& context) {
     collect->add_option("--count", args.presses, "Good presses needed")->capture_default_str();
     collect->add_option("--presses", args.script,
                         "Press script for the emulated reader (lines: MODE [finger=N] [hold=MS]); runs unattended");
-    collect->add_option("--operator", args.operatorName, "Operator confirming the consent")->capture_default_str();
+    collect->add_option("--operator", args.operatorName, "Operator confirming the consent (default: you)");
     collect->add_flag("--consent", args.consent, "The person has read the privacy notice and consents");
     collect->add_option("--device", args.device, "Reader id (default: the first reader)");
     addEmulationOptions(*collect, args.emulation);
@@ -65,7 +65,7 @@ void installCollectCommand(CLI::App& app, HostContext& context) {
         request.presses = args.presses;
         request.deviceId = args.device;
         request.consentConfirmed = true;
-        request.consentOperator = args.operatorName;
+        request.consentOperator = args.operatorName.empty() ? context.actor : args.operatorName;
         CollectOutcome outcome = runCollect(context, world.get(), request, script, std::cout, !script.empty());
         commandExitStatus() = outcome.saved ? kExitOk : kExitFailure;
     });

@@ -93,6 +93,9 @@ void installDeviceCommands(CLI::App& app, HostContext& context) {
         GreyImage image(static_cast<int>(info.width), static_cast<int>(info.height), static_cast<int>(info.resolutionDpi));
         image.pixels.assign(pixels->data(), pixels->data() + pixels->byteCount());
         savePng(image, args.out);
+        // A fingerprint image leaving the system is an export of biometric data: it is audited.
+        context.audit().record(context.actor, context.actorAddress, "fingerprint.image_exported", args.out,
+                               "captured on " + id);
         std::cout << "Saved " << info.width << "x" << info.height << " image at " << info.resolutionDpi << " dpi to "
                   << args.out << " (quality " << info.quality << ")\n";
     });

@@ -52,4 +52,23 @@ std::vector<AuditEntry> AuditLog::all() {
     return out;
 }
 
+std::string auditCsv(const std::vector<AuditEntry>& entries) {
+    auto field = [](const std::string& value) {
+        std::string out = "\"";
+        if (!value.empty() && std::string("=+-@").find(value.front()) != std::string::npos) out += '\'';
+        for (char c : value) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+        return out + "\"";
+    };
+    std::string text = "id,at,actor,address,action,subject,detail\n";
+    for (const auto& e : entries)
+        text += std::to_string(e.id) + "," + field(e.at) + "," + field(e.actor) + "," + field(e.address) + "," +
+                field(e.action) + "," + field(e.subject) + "," + field(e.detail) + "\n";
+    return text;
+}
+
+nlohmann::json auditJson(const AuditEntry& e) {
+    return {{"id", e.id},         {"at", e.at},           {"actor", e.actor}, {"address", e.address},
+            {"action", e.action}, {"subject", e.subject}, {"detail", e.detail}};
+}
+
 } // namespace fpb::host

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -33,5 +34,10 @@ public:
 private:
     Database& db_;
 };
+
+/// The entries as CSV (a header row, every field quoted; cells a spreadsheet would run as a
+/// formula are defused with a leading quote) and as JSON objects, for export.
+std::string auditCsv(const std::vector<AuditEntry>& entries);
+nlohmann::json auditJson(const AuditEntry& entry);
 
 } // namespace fpb::host

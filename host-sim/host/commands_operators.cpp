@@ -51,19 +51,6 @@ void writePrivateFile(const std::filesystem::path& path, const std::string& text
     }
 }
 
-std::string csvField(const std::string& value) {
-    // Quoted, and cells a spreadsheet would run as a formula are defused.
-    std::string out = "\"";
-    if (!value.empty() && std::string("=+-@").find(value.front()) != std::string::npos) out += '\'';
-    for (char c : value) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-}
-
-nlohmann::json entryJson(const AuditEntry& e) {
-    return {{"id", e.id},         {"at", e.at},           {"actor", e.actor}, {"address", e.address},
-            {"action", e.action}, {"subject", e.subject}, {"detail", e.detail}};
-}
-
 void installOperatorCommands(CLI::App& app, HostContext& context) {
     static OperatorArgs args;
 
@@ -241,7 +228,7 @@ void installOperatorCommands(CLI::App& app, HostContext& context) {
         auto entries = context.audit().recent(args.limit, args.action);
         if (args.json) {
             nlohmann::json out = nlohmann::json::array();
-            for (const auto& e : entries) out.push_back(entryJson(e));
+            for (const auto& e : entries) out.push_back(auditJson(e));
             std::cout << out.dump(2) << "\n";
             return;
         }
@@ -256,16 +243,11 @@ void installOperatorCommands(CLI::App& app, HostContext& context) {
     setCommandAccess("audit export", {true, Permission::ReadAuditLog});
     exportLog->callback([&context] {
         auto entries = context.audit().all();
-        std::string text;
+        std::string text = auditCsv(entries);
         if (args.format == "json") {
             nlohmann::json out = nlohmann::json::array();
-            for (const auto& e : entries) out.push_back(entryJson(e));
+            for (const auto& e : entries) out.push_back(auditJson(e));
             text = out.dump(2) + "\n";
-        } else {
-            text = "id,at,actor,address,action,subject,detail\n";
-            for (const auto& e : entries)
-                text += std::to_string(e.id) + "," + csvField(e.at) + "," + csvField(e.actor) + "," + csvField(e.address) +
-                        "," + csvField(e.action) + "," + csvField(e.subject) + "," + csvField(e.detail) + "\n";
         }
         writePrivateFile(args.out, text);
         context.audit().record(context.actor, context.actorAddress, "audit.exported", args.out,

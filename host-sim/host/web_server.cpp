@@ -193,25 +193,6 @@ nlohmann::json sessionJson(const Session& s) {
             {"password_expired", s.passwordExpired}, {"expires_at", isoTime(s.expiresAt)}, {"can", can}};
 }
 
-std::string auditCsv(const std::vector<AuditEntry>& entries) {
-    auto field = [](const std::string& value) {
-        std::string out = "\"";
-        if (!value.empty() && std::string("=+-@").find(value.front()) != std::string::npos) out += '\'';
-        for (char c : value) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-        return out + "\"";
-    };
-    std::string text = "id,at,actor,address,action,subject,detail\n";
-    for (const auto& e : entries)
-        text += std::to_string(e.id) + "," + field(e.at) + "," + field(e.actor) + "," + field(e.address) + "," +
-                field(e.action) + "," + field(e.subject) + "," + field(e.detail) + "\n";
-    return text;
-}
-
-json auditEntryJson(const AuditEntry& e) {
-    return {{"id", e.id},         {"at", e.at},           {"actor", e.actor}, {"address", e.address},
-            {"action", e.action}, {"subject", e.subject}, {"detail", e.detail}};
-}
-
 } // namespace
 
 struct WebServer::Impl {
@@ -380,7 +361,7 @@ struct WebServer::Impl {
         server.Get("/api/audit", guarded([this](const httplib::Request& req, httplib::Response& res) {
             int limit = req.has_param("limit") ? std::clamp(std::stoi(req.get_param_value("limit")), 1, 10000) : 200;
             json out = json::array();
-            for (const auto& e : context.audit().recent(limit, req.get_param_value("action"))) out.push_back(auditEntryJson(e));
+            for (const auto& e : context.audit().recent(limit, req.get_param_value("action"))) out.push_back(auditJson(e));
             sendJson(res, out);
         }));
         server.Get("/api/audit/export", guarded([this](const httplib::Request& req, httplib::Response& res) {
@@ -394,7 +375,7 @@ struct WebServer::Impl {
                 res.set_content(auditCsv(entries), "text/csv");
             } else {
                 json out = json::array();
-                for (const auto& e : entries) out.push_back(auditEntryJson(e));
+                for (const auto& e : entries) out.push_back(auditJson(e));
                 res.set_content(out.dump(2), "application/json");
             }
         }));

@@ -2,12 +2,10 @@
 // The operator's Collect flow in Debian's Chromium, headless, against fpb-host serve with an
 // emulated reader: Add User, a too-dry press then good presses, Finish; the same finger refused
 // for a second user; unplug during Collect, plug back, succeed. Screenshots go to ARTIFACTS.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { logIn, setUpAdministrator } from './host_session.mjs';
+import { launchChromium, logIn, pageOptions, serve, setUpAdministrator } from './harness.mjs';
 
 const host = process.env.FPB_HOST;
 const artifacts = process.env.ARTIFACTS || join(tmpdir(), 'fpb-browser-artifacts');
@@ -22,24 +20,9 @@ function fail(message) {
 }
 
 const admin = setUpAdministrator(host, dataDir);
-const server = spawn(host, ['--data-dir', dataDir, 'serve', '--emulated-reader', '--port', String(port)],
-  { stdio: ['ignore', 'pipe', 'pipe'] });
-server.stderr.on('data', (d) => process.stderr.write(d));
-await new Promise((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error('fpb-host serve did not start')), 20000);
-  server.stdout.on('data', (d) => { if (String(d).includes('Operator UI')) { clearTimeout(timer); resolve(); } });
-  server.on('exit', (code) => reject(new Error(`fpb-host serve exited with ${code}`)));
-});
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-// The UI's certificate is generated on first run; the test browser is told to accept it, and to let
-// Playwright evaluate its wait conditions despite the page's Content-Security-Policy.
-const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, ignoreHTTPSErrors: true, bypassCSP: true });
+const server = await serve(host, dataDir, port, ['--emulated-reader']);
+const browser = await launchChromium();
+const page = await browser.newPage(pageOptions({ width: 1400, height: 900 }));
 page.on('dialog', (d) => d.accept());
 const shot = (name) => page.screenshot({ path: join(artifacts, `${name}.png`) });
 

@@ -6,8 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { logIn, setUpAdministrator } from './host_session.mjs';
+import { launchChromium, logIn, pageOptions, serve, setUpAdministrator, started } from './harness.mjs';
 
 const host = process.env.FPB_HOST;
 const doorProgram = process.env.FPB_DOOR;
@@ -23,18 +22,6 @@ function fail(message) {
   throw new Error(message);
 }
 
-function started(child, marker, what) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start`)), 20000);
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += String(d);
-      if (out.includes(marker)) { clearTimeout(timer); resolve(out); }
-    });
-    child.on('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
-  });
-}
-
 const door = spawn(doorProgram, ['serve', '--state', join(root, 'door'), '--user', 'door-svc:Door-Pass-1x'],
   { stdio: ['ignore', 'pipe', 'inherit'] });
 const ready = await started(door, 'fpb-door ready', 'fpb-door');
@@ -48,17 +35,10 @@ cli('controllers', 'add', '--id', 'front', '--name', 'Front door', '--endpoint',
   '--password-stdin', '--pin-sha256', info.sha256);
 cli('users', 'generate', '--count', '3');
 
-const server = spawn(host, ['--data-dir', dataDir, 'serve', '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-await started(server, 'Operator UI', 'fpb-host serve');
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const server = await serve(host, dataDir, port);
+const browser = await launchChromium();
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 700 }, ignoreHTTPSErrors: true, bypassCSP: true });
+  const page = await browser.newPage(pageOptions({ width: 1400, height: 700 }));
   page.on('dialog', (d) => d.accept());
   await logIn(page, `https://127.0.0.1:${port}/`, admin);
 

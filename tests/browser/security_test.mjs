@@ -2,12 +2,10 @@
 // The web UI's login and roles in Debian's Chromium: HTTPS with a secure session cookie, a wrong
 // password refused, a guest who sees no Add User or Delete and whose changes the server refuses,
 // the administrator's audit log showing logins with their IP address, its CSV export, logout.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { hostCommand, logIn, setUpAdministrator } from './host_session.mjs';
+import { hostCommand, launchChromium, logIn, pageOptions, serve, setUpAdministrator } from './harness.mjs';
 
 const host = process.env.FPB_HOST;
 const artifacts = process.env.ARTIFACTS || join(tmpdir(), 'fpb-browser-artifacts');
@@ -27,21 +25,10 @@ const guest = { name: 'visitor', password: 'Gu3st-Looks-Only!' };
 hostCommand(host, dataDir, ['operators', 'add', guest.name, '--role', 'guest', '--password-stdin'], `${guest.password}\n`);
 hostCommand(host, dataDir, ['users', 'add', '--id', '2001', '--name', 'Grace Hopper']);
 
-const server = spawn(host, ['--data-dir', dataDir, 'serve', '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-await new Promise((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error('fpb-host serve did not start')), 20000);
-  server.stdout.on('data', (d) => { if (String(d).includes('Operator UI')) { clearTimeout(timer); resolve(); } });
-  server.on('exit', (code) => reject(new Error(`fpb-host serve exited with ${code}`)));
-});
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const server = await serve(host, dataDir, port);
+const browser = await launchChromium();
 try {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 800 }, ignoreHTTPSErrors: true, bypassCSP: true });
+  const context = await browser.newContext(pageOptions({ width: 1400, height: 800 }));
   const page = await context.newPage();
   page.on('dialog', (d) => d.accept());
 

@@ -158,6 +158,8 @@ const std::vector<RouteRule>& routeRules() {
         {"GET", std::regex("/api/controllers/audit"), Permission::ManageControllers},
         {"POST", std::regex("/api/controllers/[^/]+/rotate-password"), Permission::ManageControllers},
         {"GET", std::regex("/api/operators"), Permission::ManageOperators},
+        {"POST", std::regex("/api/operators(/[^/]+/(unlock|role))?"), Permission::ManageOperators},
+        {"DELETE", std::regex("/api/operators/[^/]+"), Permission::ManageOperators},
         {"GET", std::regex("/api/audit(/export)?"), Permission::ReadAuditLog},
     };
     return rules;
@@ -357,6 +359,27 @@ struct WebServer::Impl {
                                {"locked_until", a.lockedUntil > now ? isoTime(a.lockedUntil) : ""},
                                {"last_login_at", isoTime(a.lastLoginAt)}, {"last_login_address", a.lastLoginAddress}});
             sendJson(res, out);
+        }));
+        server.Post("/api/operators", guarded([this](const httplib::Request& req, httplib::Response& res) {
+            json body = json::parse(req.body);
+            std::string name = body.value("name", "");
+            context.accounts().create(name, parseRole(body.value("role", "guest")), body.value("password", ""),
+                                      who().operatorName, req.remote_addr);
+            sendJson(res, {{"created", name}}, 201);
+        }));
+        server.Post(R"(/api/operators/([A-Za-z0-9._-]+)/unlock)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+            context.accounts().unlock(req.matches[1], who().operatorName, req.remote_addr);
+            sendJson(res, {{"unlocked", std::string(req.matches[1])}});
+        }));
+        server.Post(R"(/api/operators/([A-Za-z0-9._-]+)/role)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+            json body = json::parse(req.body);
+            context.accounts().setRole(req.matches[1], parseRole(body.value("role", "")), who().operatorName,
+                                       req.remote_addr);
+            sendJson(res, {{"role", body.value("role", "")}});
+        }));
+        server.Delete(R"(/api/operators/([A-Za-z0-9._-]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
+            context.accounts().remove(req.matches[1], who().operatorName, req.remote_addr);
+            sendJson(res, {{"removed", std::string(req.matches[1])}});
         }));
         server.Get("/api/audit", guarded([this](const httplib::Request& req, httplib::Response& res) {
             int limit = req.has_param("limit") ? std::clamp(std::stoi(req.get_param_value("limit")), 1, 10000) : 200;

@@ -65,8 +65,25 @@ try {
   if (after !== 401) fail(`after logout the API answers ${after}`);
   console.log('ok: logout ends the session');
 
-  // The administrator's audit log shows the logins with the address they came from, and exports.
+  // The administrator manages operators on their page: a weak password is refused with its reasons.
   await logIn(page, url, admin);
+  await page.click('button.tab[data-page="operators"]');
+  await page.waitForSelector('#operators tbody tr[data-name="visitor"]');
+  await page.fill('#operator-name', 'new-clerk');
+  await page.fill('#operator-password', 'clerk');
+  await page.click('#operator-add');
+  await page.waitForFunction(() => document.querySelector('#operator-error').textContent.includes('no digit'));
+  await page.fill('#operator-password', 'Tidy-Ledger-58!');
+  await page.click('#operator-add');
+  await page.waitForSelector('#operators tbody tr[data-name="new-clerk"]');
+  await page.selectOption('#operators tbody tr[data-name="new-clerk"] select.role', 'guest');
+  await page.waitForFunction(() => document.querySelector('#operators tbody tr[data-name="new-clerk"] select.role').value === 'guest');
+  const roles = JSON.parse(hostCommand(host, dataDir, ['operators', 'list', '--json']));
+  if (roles.find((o) => o.name === 'new-clerk')?.role !== 'guest') fail(`the role change did not land: ${JSON.stringify(roles)}`);
+  await page.screenshot({ path: join(artifacts, 'security-operators.png') });
+  console.log('ok: the Operators page refuses a weak password with its reason, adds an operator and changes their role');
+
+  // The administrator's audit log shows the logins with the address they came from, and exports.
   await page.click('button.tab[data-page="audit"]');
   await page.waitForFunction(() => [...document.querySelectorAll('#audit-log tbody tr')].some((tr) =>
     tr.children[1].textContent === 'visitor' && tr.children[2].textContent === '127.0.0.1' && tr.children[3].textContent === 'login'));

@@ -185,6 +185,10 @@ def web_matrix(base, certificate):
         ("GET", "/api/controllers/audit", None, ADMINISTRATOR),
         ("POST", "/api/controllers/c-none/rotate-password", None, ADMINISTRATOR),
         ("GET", "/api/operators", None, ADMINISTRATOR),
+        ("POST", "/api/operators", {"name": "wo-{role}", "role": "guest", "password": "Weak"}, ADMINISTRATOR),
+        ("POST", "/api/operators/o-none/unlock", None, ADMINISTRATOR),
+        ("POST", "/api/operators/o-none/role", {"role": "guest"}, ADMINISTRATOR),
+        ("DELETE", "/api/operators/o-none", None, ADMINISTRATOR),
         ("GET", "/api/audit", None, ADMINISTRATOR),
         ("GET", "/api/audit/export?format=json", None, ADMINISTRATOR),
         ("GET", "/api/not-a-route", None, ADMINISTRATOR),  # unlisted routes: administrators only

@@ -92,6 +92,7 @@ function showPage(name) {
   document.querySelectorAll('.page').forEach((p) => p.classList.toggle('hidden', p.id !== `page-${name}`));
   if (name === 'controllers') loadControllers();
   if (name === 'audit') loadAuditLog();
+  if (name === 'operators') loadOperators();
 }
 for (const tab of document.querySelectorAll('nav .tab')) tab.addEventListener('click', () => showPage(tab.dataset.page));
 
@@ -408,6 +409,46 @@ $('run-audit').addEventListener('click', async () => {
     box.innerHTML = `<p class="error">${esc(e.message)}</p>`;
   }
   $('run-audit').disabled = false;
+});
+
+// ---- Operator accounts (administrators) ---------------------------------------------------------
+async function loadOperators() {
+  const list = await api('GET', '/api/operators').catch((e) => { alert(e.message); return []; });
+  const body = $('operators').querySelector('tbody');
+  body.innerHTML = '';
+  for (const o of list) {
+    const tr = document.createElement('tr');
+    tr.dataset.name = o.name;
+    const roles = ['administrator', 'operator', 'guest'].map((r) =>
+      `<option value="${r}"${r === o.role ? ' selected' : ''}>${r}</option>`).join('');
+    tr.innerHTML = `<td>${esc(o.name)}</td><td><select class="role">${roles}</select></td>` +
+      `<td>${esc(o.password_changed_at)}</td><td>${esc(o.last_login_at || '—')} ${esc(o.last_login_address || '')}</td>` +
+      `<td class="locked">${esc(o.locked_until || '')}</td>` +
+      `<td><button class="unlock">Unlock</button> <button class="remove">Remove</button></td>`;
+    tr.querySelector('.unlock').classList.toggle('hidden', !o.locked_until);
+    const act = (method, path, body) => api(method, path, body).catch((e) => alert(e.message)).then(loadOperators);
+    tr.querySelector('.unlock').addEventListener('click', () => act('POST', `/api/operators/${encodeURIComponent(o.name)}/unlock`));
+    tr.querySelector('.role').addEventListener('change', (ev) =>
+      act('POST', `/api/operators/${encodeURIComponent(o.name)}/role`, { role: ev.target.value }));
+    tr.querySelector('.remove').addEventListener('click', () => {
+      if (confirm(`Remove operator ${o.name}? Their sessions end at once.`)) act('DELETE', `/api/operators/${encodeURIComponent(o.name)}`);
+    });
+    body.appendChild(tr);
+  }
+}
+$('operator-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  $('operator-error').textContent = '';
+  try {
+    await api('POST', '/api/operators', {
+      name: $('operator-name').value.trim(), role: $('operator-role').value, password: $('operator-password').value,
+    });
+    $('operator-name').value = '';
+    $('operator-password').value = '';
+    loadOperators();
+  } catch (e) {
+    $('operator-error').textContent = e.message;
+  }
 });
 
 // ---- Audit log (administrators) -------------------------------------------------------------------

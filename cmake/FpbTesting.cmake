@@ -51,11 +51,12 @@ function(fpb_add_benchmark)
   set_tests_properties(${B_NAME}_smoke PROPERTIES LABELS "benchmark-smoke" TIMEOUT 300)
 endfunction()
 
-# fpb_add_fuzzer(NAME <name> SOURCES ... [LIBS ...] [CORPUS dir] [SECONDS n]):
+# fpb_add_fuzzer(NAME <name> SOURCES ... [LIBS ...] [CORPUS dir] [SEED_SCRIPT file.py] [SECONDS n]):
 # a libFuzzer target, built only in the clang "fuzz" preset; CTest runs it for SECONDS (default 30)
-# on a copy of the seed corpus and fails on any crash, leak or sanitizer report.
+# on a copy of the seed corpus and fails on any crash, leak or sanitizer report. SEED_SCRIPT writes
+# one more seed (path given as its argument) into the working corpus first.
 function(fpb_add_fuzzer)
-  cmake_parse_arguments(F "" "NAME;CORPUS;SECONDS" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(F "" "NAME;CORPUS;SECONDS;SEED_SCRIPT" "SOURCES;LIBS" ${ARGN})
   if(NOT FPB_BUILD_FUZZERS)
     return()
   endif()
@@ -67,9 +68,13 @@ function(fpb_add_fuzzer)
   target_link_options(${F_NAME} PRIVATE -fsanitize=fuzzer)
   set_target_properties(${F_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/fuzz)
   set(work ${PROJECT_BINARY_DIR}/fuzz/${F_NAME}-corpus)
+  set(seed "")
+  if(F_SEED_SCRIPT)
+    set(seed "/usr/bin/python3 '${F_SEED_SCRIPT}' '${work}/generated-seed' && ")
+  endif()
   add_test(NAME ${F_NAME}
     COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=1
-            sh -c "mkdir -p '${work}' && exec \"$0\" -max_total_time=${F_SECONDS} -timeout=10 -rss_limit_mb=2048 -artifact_prefix='${PROJECT_BINARY_DIR}/fuzz/${F_NAME}-' '${work}' '${F_CORPUS}'"
+            sh -c "mkdir -p '${work}' && ${seed}exec \"$0\" -max_total_time=${F_SECONDS} -timeout=10 -rss_limit_mb=2048 -artifact_prefix='${PROJECT_BINARY_DIR}/fuzz/${F_NAME}-' '${work}' '${F_CORPUS}'"
             $<TARGET_FILE:${F_NAME}>)
   set_tests_properties(${F_NAME} PROPERTIES LABELS "fuzz" TIMEOUT 600)
   if(NOT TARGET fpb_fuzzers)

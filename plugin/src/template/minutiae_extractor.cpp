@@ -99,6 +99,70 @@ int traceBranch(const std::vector<std::uint8_t>& skel, int W, int H, int x, int 
     return n;
 }
 
+// Smooths the block mask: majority votes over 3 x 3 blocks, then keeps the largest connected part
+// and fills its holes, so that the print's edge is one smooth line instead of ragged patches
+// (each patch edge cuts ridges and makes false endings).
+void cleanMask(std::vector<std::uint8_t>& mask, int bw, int bh) {
+    auto idx = [bw](int x, int y) { return static_cast<std::size_t>(y * bw + x); };
+    {
+        std::vector<std::uint8_t> next(mask.size());
+        for (int by = 0; by < bh; ++by)
+            for (int bx = 0; bx < bw; ++bx) {
+                int on = 0, all = 0;
+                for (int dy = -1; dy <= 1; ++dy)
+                    for (int dx = -1; dx <= 1; ++dx) {
+                        int x = bx + dx, y = by + dy;
+                        if (x < 0 || y < 0 || x >= bw || y >= bh) continue;
+                        ++all;
+                        on += mask[idx(x, y)];
+                    }
+                next[idx(bx, by)] = 2 * on > all;
+            }
+        mask.swap(next);
+    }
+    // 4-connected parts of the blocks equal to `value`: each block's part, each part's size and
+    // whether it touches the image's edge.
+    auto label = [&](std::uint8_t value, std::vector<int>& labels, std::vector<int>& sizes, std::vector<std::uint8_t>& touches) {
+        labels.assign(mask.size(), -1);
+        sizes.clear();
+        touches.clear();
+        std::vector<int> stack;
+        for (int start = 0; start < bw * bh; ++start) {
+            if (mask[static_cast<std::size_t>(start)] != value || labels[static_cast<std::size_t>(start)] >= 0) continue;
+            int id = static_cast<int>(sizes.size());
+            sizes.push_back(0);
+            touches.push_back(0);
+            stack.push_back(start);
+            labels[static_cast<std::size_t>(start)] = id;
+            while (!stack.empty()) {
+                int c = stack.back();
+                stack.pop_back();
+                ++sizes[static_cast<std::size_t>(id)];
+                int cx = c % bw, cy = c / bw;
+                if (cx == 0 || cy == 0 || cx == bw - 1 || cy == bh - 1) touches[static_cast<std::size_t>(id)] = 1;
+                const int nx[4] = {cx - 1, cx + 1, cx, cx}, ny[4] = {cy, cy, cy - 1, cy + 1};
+                for (int k = 0; k < 4; ++k) {
+                    if (nx[k] < 0 || ny[k] < 0 || nx[k] >= bw || ny[k] >= bh) continue;
+                    std::size_t n = idx(nx[k], ny[k]);
+                    if (mask[n] != value || labels[n] >= 0) continue;
+                    labels[n] = id;
+                    stack.push_back(static_cast<int>(n));
+                }
+            }
+        }
+    };
+    std::vector<int> labels, sizes;
+    std::vector<std::uint8_t> touches;
+    label(1, labels, sizes, touches);
+    if (!sizes.empty()) {
+        int best = static_cast<int>(std::max_element(sizes.begin(), sizes.end()) - sizes.begin());
+        for (std::size_t i = 0; i < mask.size(); ++i) mask[i] = labels[i] == best;
+    }
+    label(0, labels, sizes, touches);
+    for (std::size_t i = 0; i < mask.size(); ++i)
+        if (!mask[i] && !touches[static_cast<std::size_t>(labels[i])]) mask[i] = 1;
+}
+
 } // namespace
 
 Template extractTemplate(const GreyImage& original) {
@@ -141,6 +205,7 @@ Template extractTemplate(const GreyImage& original) {
     // Grey-level spread that makes a block part of the print (8 before: EER 4.3% -> 3.8% on DB1_B,
     // 2.9% -> 2.6% on DB2_B, keeping more of faint prints).
     for (std::size_t i = 0; i < mask.size(); ++i) mask[i] = blockStd[i] > 6;
+    cleanMask(mask, bw, bh);
     // Smooth the doubled-angle field, then erode the mask so the print's edge gives no minutiae.
     std::vector<double> theta(blockMean.size());
     for (int by = 0; by < bh; ++by)
@@ -157,20 +222,29 @@ Template extractTemplate(const GreyImage& original) {
             double t = 0.5 * std::atan2(sy, sx) + kPi / 2;
             theta[static_cast<std::size_t>(by * bw + bx)] = std::fmod(t + kPi, kPi);
         }
-    std::vector<std::uint8_t> inner(mask.size(), 0);
-    for (int by = 0; by < bh; ++by)
-        for (int bx = 0; bx < bw; ++bx) {
-            bool all = true;
-            for (int dy = -1; dy <= 1 && all; ++dy)
-                for (int dx = -1; dx <= 1; ++dx) {
-                    int x = bx + dx, y = by + dy;
-                    if (x < 0 || y < 0 || x >= bw || y >= bh || !mask[static_cast<std::size_t>(y * bw + x)]) {
-                        all = false;
-                        break;
-                    }
-                }
-            inner[static_cast<std::size_t>(by * bw + bx)] = all;
+    // Minutiae only at least this many pixels inside the mask and the image, per pixel (blocks with
+    // all 8 neighbours in the mask, as before, left 16 to 31 px and lost much of small prints;
+    // 14 px is the best of 6 to 20, nearer the edge the cut ridges give false endings).
+    const int margin = 14;
+    std::vector<std::uint8_t> inner(static_cast<std::size_t>(W * H), 0), rowMin(inner.size(), 0);
+    {
+        std::vector<int> prefix(static_cast<std::size_t>(std::max(W, H) + 1));
+        // Separable erosion through prefix counts of mask pixels along rows, then columns.
+        for (int y = 0; y < H; ++y) {
+            int by = std::min(y / kBlock, bh - 1);
+            prefix[0] = 0;
+            for (int x = 0; x < W; ++x)
+                prefix[static_cast<std::size_t>(x + 1)] = prefix[static_cast<std::size_t>(x)] + mask[static_cast<std::size_t>(by * bw + std::min(x / kBlock, bw - 1))];
+            for (int x = margin; x < W - margin; ++x)
+                rowMin[static_cast<std::size_t>(y * W + x)] = prefix[static_cast<std::size_t>(x + margin + 1)] - prefix[static_cast<std::size_t>(x - margin)] == 2 * margin + 1;
         }
+        for (int x = 0; x < W; ++x) {
+            prefix[0] = 0;
+            for (int y = 0; y < H; ++y) prefix[static_cast<std::size_t>(y + 1)] = prefix[static_cast<std::size_t>(y)] + rowMin[static_cast<std::size_t>(y * W + x)];
+            for (int y = margin; y < H - margin; ++y)
+                inner[static_cast<std::size_t>(y * W + x)] = prefix[static_cast<std::size_t>(y + margin + 1)] - prefix[static_cast<std::size_t>(y - margin)] == 2 * margin + 1;
+        }
+    }
     int maskBlocks = static_cast<int>(std::count(mask.begin(), mask.end(), 1));
     if (maskBlocks < 12) throw TemplateError("too little fingerprint in the image to extract minutiae");
 
@@ -240,7 +314,7 @@ Template extractTemplate(const GreyImage& original) {
             std::size_t i = static_cast<std::size_t>(y * W + x);
             if (!skel[i]) continue;
             int bx = std::min(x / kBlock, bw - 1), by = std::min(y / kBlock, bh - 1);
-            if (!inner[static_cast<std::size_t>(by * bw + bx)]) continue;
+            if (!inner[i]) continue;
             int p[8] = {skel[i - W], skel[i - W + 1], skel[i + 1], skel[i + W + 1], skel[i + W], skel[i + W - 1], skel[i - 1], skel[i - W - 1]};
             int cn = 0;
             for (int k = 0; k < 8; ++k) cn += std::abs(p[k] - p[(k + 1) % 8]);

@@ -378,7 +378,13 @@ Template extractTemplate(const GreyImage& original) {
             if (d < 5) keep[a] = keep[b] = 0;
             else if (d < 12 && found[a].type == MinutiaType::Ending && found[b].type == MinutiaType::Ending) {
                 double diff = std::abs(std::remainder(found[a].angle - found[b].angle, 2 * kPi));
-                if (diff > kPi * 0.75) keep[a] = keep[b] = 0;  // a broken ridge: two facing endings
+                // A broken ridge: two endings facing each other along the line between them. Without
+                // the line, ends on neighbouring ridges that merely point opposite ways went too
+                // (EER 1.51% -> 1.16% on DB1_B; within 45 or 30 degrees: 0.72%, 0.81%, but DB2_B
+                // 1.99%, 2.48% against 1.81% at 60).
+                double towards = std::atan2(found[b].y - found[a].y, found[b].x - found[a].x);
+                bool inLine = std::abs(std::remainder(found[a].angle - towards, 2 * kPi)) < kPi / 3;
+                if (diff > kPi * 0.75 && inLine) keep[a] = keep[b] = 0;
             }
         }
     for (std::size_t a = 0; a < found.size(); ++a)

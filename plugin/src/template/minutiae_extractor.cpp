@@ -300,31 +300,45 @@ Template extractTemplate(const GreyImage& original) {
             binary[static_cast<std::size_t>(y * W + x)] = acc > 0;
         }
 
-    // Thinning (Zhang-Suen).
+    // Thinning (Zhang-Suen). Only the ridge pixels are visited, and whether a pixel goes is looked
+    // up from its 8 neighbours, so that the passes do not scan the whole image each time.
     std::vector<std::uint8_t>& skel = binary;
-    std::vector<std::size_t> removal;
+    static const auto removable = [] {
+        std::array<std::array<std::uint8_t, 256>, 2> table{};
+        for (int code = 0; code < 256; ++code) {
+            int p[8];
+            for (int k = 0; k < 8; ++k) p[k] = (code >> k) & 1;
+            int bcount = 0, transitions = 0;
+            for (int k = 0; k < 8; ++k) {
+                bcount += p[k];
+                transitions += (!p[k] && p[(k + 1) % 8]);
+            }
+            if (bcount < 2 || bcount > 6 || transitions != 1) continue;
+            table[0][static_cast<std::size_t>(code)] = p[0] * p[2] * p[4] == 0 && p[2] * p[4] * p[6] == 0;
+            table[1][static_cast<std::size_t>(code)] = p[0] * p[2] * p[6] == 0 && p[0] * p[4] * p[6] == 0;
+        }
+        return table;
+    }();
+    std::vector<std::size_t> ridge, removal;
+    for (int y = 1; y < H - 1; ++y)
+        for (int x = 1; x < W - 1; ++x)
+            if (skel[static_cast<std::size_t>(y * W + x)]) ridge.push_back(static_cast<std::size_t>(y * W + x));
+    const std::size_t w = static_cast<std::size_t>(W);
     for (bool changed = true; changed;) {
         changed = false;
         for (int pass = 0; pass < 2; ++pass) {
             removal.clear();
-            for (int y = 1; y < H - 1; ++y)
-                for (int x = 1; x < W - 1; ++x) {
-                    std::size_t i = static_cast<std::size_t>(y * W + x);
-                    if (!skel[i]) continue;
-                    int p[8] = {skel[i - W], skel[i - W + 1], skel[i + 1], skel[i + W + 1],
-                                skel[i + W], skel[i + W - 1], skel[i - 1], skel[i - W - 1]};
-                    int bcount = 0, transitions = 0;
-                    for (int k = 0; k < 8; ++k) {
-                        bcount += p[k];
-                        transitions += (!p[k] && p[(k + 1) % 8]);
-                    }
-                    if (bcount < 2 || bcount > 6 || transitions != 1) continue;
-                    if (pass == 0 ? (p[0] * p[2] * p[4] == 0 && p[2] * p[4] * p[6] == 0)
-                                  : (p[0] * p[2] * p[6] == 0 && p[0] * p[4] * p[6] == 0))
-                        removal.push_back(i);
-                }
+            for (std::size_t i : ridge) {
+                // Neighbours clockwise from north, bit k = p[k].
+                int code = skel[i - w] | skel[i - w + 1] << 1 | skel[i + 1] << 2 | skel[i + w + 1] << 3 |
+                           skel[i + w] << 4 | skel[i + w - 1] << 5 | skel[i - 1] << 6 | skel[i - w - 1] << 7;
+                if (removable[static_cast<std::size_t>(pass)][static_cast<std::size_t>(code)]) removal.push_back(i);
+            }
             for (auto i : removal) skel[i] = 0;
-            changed = changed || !removal.empty();
+            if (!removal.empty()) {
+                changed = true;
+                ridge.erase(std::remove_if(ridge.begin(), ridge.end(), [&](std::size_t i) { return !skel[i]; }), ridge.end());
+            }
         }
     }
 

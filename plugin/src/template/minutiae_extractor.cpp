@@ -320,6 +320,8 @@ Template extractTemplate(const GreyImage& original) {
         return table;
     }();
     std::vector<std::size_t> ridge, removal;
+    ridge.reserve(static_cast<std::size_t>(std::count(skel.begin(), skel.end(), 1)));
+    removal.reserve(ridge.capacity());
     for (int y = 1; y < H - 1; ++y)
         for (int x = 1; x < W - 1; ++x)
             if (skel[static_cast<std::size_t>(y * W + x)]) ridge.push_back(static_cast<std::size_t>(y * W + x));

@@ -54,8 +54,8 @@ bool looksLikeAnsi(const std::uint8_t* data, std::size_t size);
 // ---- comparison -------------------------------------------------------------------------------
 /// A template made ready for comparison once: a minutia cylinder code per minutia (the
 /// neighbourhood within 70 px, in the minutia's own frame, as 8 x 8 cells x 6 direction
-/// sections of bits, with a mask of the cells that lie inside the print), and the distances and
-/// bearings between every two minutiae for the global consolidation. Comparing two prepared
+/// sections of bits, with a mask of the cells that lie inside the print), sorted by direction,
+/// and the minutiae themselves for the global consolidation. Comparing two prepared
 /// templates allocates nothing (per-thread scratch space is reused). Immutable, so thread-safe
 /// to share.
 class PreparedTemplate {
@@ -82,13 +82,8 @@ private:
         std::int16_t angle;  ///< 1/65536 turn
         std::uint8_t quality;
     };
-    struct Geometry {
-        float distance;
-        std::int16_t bearing;  ///< of the other minutia, relative to this one's direction (1/65536 turn)
-    };
     std::vector<Point> points_;
     std::vector<Cylinder> cylinders_;   ///< only the minutiae with enough neighbourhood
-    std::vector<Geometry> geometry_;    ///< n x n, row = from
 };
 
 /// Similarity 0..1000 (higher = more alike). Symmetric up to ties. Thread-safe.

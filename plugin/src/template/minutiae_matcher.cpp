@@ -160,6 +160,7 @@ struct Scratch {
     std::vector<int> order;
     std::vector<float> ax, ay, bx, by, gap;
     std::vector<std::uint32_t> survivors;
+    std::vector<std::int16_t> turn;
 };
 thread_local Scratch scratch;
 
@@ -241,13 +242,6 @@ PreparedTemplate::PreparedTemplate(const Template& t) {
     for (std::size_t i = 0; i < n; ++i)
         points_[i] = {static_cast<float>(M[i].x), static_cast<float>(M[i].y), turn16(M[i].angle),
                       static_cast<std::uint8_t>(std::clamp(M[i].quality, 0, 100))};
-    geometry_.resize(n * n);
-    for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t j = 0; j < n; ++j) {
-            double dx = M[j].x - M[i].x, dy = M[j].y - M[i].y;
-            geometry_[i * n + j] = {static_cast<float>(std::sqrt(dx * dx + dy * dy)),
-                                    static_cast<std::int16_t>(fastAtan2Turn(dy, dx) - points_[i].angle)};
-        }
 
     std::vector<std::array<double, 2>> pts(n);
     for (std::size_t i = 0; i < n; ++i) pts[i] = {static_cast<double>(M[i].x), static_cast<double>(M[i].y)};
@@ -314,20 +308,22 @@ PreparedTemplate::PreparedTemplate(const Template& t) {
 }
 
 std::size_t PreparedTemplate::memoryBytes() const {
-    return points_.capacity() * sizeof(Point) + cylinders_.capacity() * sizeof(Cylinder) + geometry_.capacity() * sizeof(Geometry);
+    return points_.capacity() * sizeof(Point) + cylinders_.capacity() * sizeof(Cylinder);
 }
 
 namespace {
 
 // Local similarities of every two cylinders whose minutiae point within maxAngle16 of each other,
-// the positive ones appended to `out`. Cylinders are sorted by direction, so each probe cylinder
-// visits only the window of candidate cylinders within the gate (no branch on the direction per
-// pair: a third of the pairs pass it, and mispredicting the rest cost more than the pairs).
+// the positive ones written to `out` (room for all pairs), their count returned. Cylinders are
+// sorted by direction, so each probe cylinder visits only the window of candidate cylinders
+// within the gate (no branch on the direction per pair: a third of the pairs pass it, and
+// mispredicting the rest cost more than the pairs).
 // Compiled twice: with the processor's popcount instruction (chosen at run time where it
 // exists) and portable.
 // (No lambdas inside: they would not inherit the popcount target of the function around them.)
 #define FPB_CYLINDER_PASS_BODY                                                                                       \
     const std::size_t nb = CB.size();                                                                                \
+    std::size_t count = 0;                                                                                           \
     for (const auto& a : CA) {                                                                                       \
         const int lo = a.angle - maxAngle16, hi = a.angle + maxAngle16;                                              \
         /* Up to three windows of candidate directions: [lo, hi] and its parts wrapped around. */                    \
@@ -353,31 +349,33 @@ namespace {
                 }                                                                                                    \
                 if (na + nb2 == 0) continue;                                                                         \
                 float sim = 1.f - sqrtTable[nx] / (sqrtTable[na] + sqrtTable[nb2]);                                  \
-                if (sim > 0) out.push_back({sim, static_cast<std::uint16_t>(a.minutia), static_cast<std::uint16_t>(b.minutia)}); \
+                out[count] = {sim, static_cast<std::uint16_t>(a.minutia), static_cast<std::uint16_t>(b.minutia)};        \
+                count += sim > 0;                                                                                    \
             }                                                                                                        \
         }                                                                                                            \
-    }
+    }                                                                                                                \
+    return count;
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-__attribute__((target("popcnt"))) void cylinderPassPopcnt(const std::vector<PreparedTemplate::Cylinder>& CA,
+__attribute__((target("popcnt"))) std::size_t cylinderPassPopcnt(const std::vector<PreparedTemplate::Cylinder>& CA,
                                                           const std::vector<PreparedTemplate::Cylinder>& CB, int maxAngle16,
-                                                          int minMatchable, const float* sqrtTable, std::vector<Pair>& out) {
+                                                          int minMatchable, const float* sqrtTable, Pair* out) {
     FPB_CYLINDER_PASS_BODY
 }
 #endif
-void cylinderPassPortable(const std::vector<PreparedTemplate::Cylinder>& CA, const std::vector<PreparedTemplate::Cylinder>& CB,
-                          int maxAngle16, int minMatchable, const float* sqrtTable, std::vector<Pair>& out) {
+std::size_t cylinderPassPortable(const std::vector<PreparedTemplate::Cylinder>& CA, const std::vector<PreparedTemplate::Cylinder>& CB,
+                          int maxAngle16, int minMatchable, const float* sqrtTable, Pair* out) {
     FPB_CYLINDER_PASS_BODY
 }
 #undef FPB_CYLINDER_PASS_BODY
 
-void cylinderPass(const std::vector<PreparedTemplate::Cylinder>& CA, const std::vector<PreparedTemplate::Cylinder>& CB, int maxAngle16,
-                  int minMatchable, const float* sqrtTable, std::vector<Pair>& out) {
+std::size_t cylinderPass(const std::vector<PreparedTemplate::Cylinder>& CA, const std::vector<PreparedTemplate::Cylinder>& CB, int maxAngle16,
+                  int minMatchable, const float* sqrtTable, Pair* out) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     static const bool hasPopcnt = __builtin_cpu_supports("popcnt");
     if (hasPopcnt) return cylinderPassPopcnt(CA, CB, maxAngle16, minMatchable, sqrtTable, out);
 #endif
-    cylinderPassPortable(CA, CB, maxAngle16, minMatchable, sqrtTable, out);
+    return cylinderPassPortable(CA, CB, maxAngle16, minMatchable, sqrtTable, out);
 }
 
 } // namespace
@@ -394,9 +392,11 @@ int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& cand
     // Local similarities.
     const int maxAngle16 = static_cast<int>(p.maxAngle * 32768 / kPi);
     const int minMatchable = static_cast<int>(std::ceil(p.minMatchableCells * T.circleCells));
-    s.pairs.clear();
-    cylinderPass(CA, CB, maxAngle16, minMatchable, T.sqrtTable.data(), s.pairs);
-    if (s.pairs.empty()) return 0;
+    // Room for every pair there can be (the pass writes without a branch); the vector only grows,
+    // so it is not cleared for each comparison.
+    if (s.pairs.size() < CA.size() * CB.size()) s.pairs.resize(CA.size() * CB.size());
+    const std::size_t pairCount = cylinderPass(CA, CB, maxAngle16, minMatchable, T.sqrtTable.data(), s.pairs.data());
+    if (pairCount == 0) return 0;
 
     // How many pairs the score averages: more for larger templates.
     const std::size_t smaller = std::min(nA, nB);
@@ -407,7 +407,7 @@ int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& cand
     // a two-pass radix sort, stable, of pairs that were made in index order.
     const std::size_t nR = smaller;
     {
-        const std::size_t m = s.pairs.size();
+        const std::size_t m = pairCount;
         s.keys.resize(m);
         for (std::size_t q = 0; q < m; ++q)
             s.keys[q] = static_cast<std::uint16_t>(65535 - static_cast<int>(s.pairs[q].similarity * 65535.f + 0.5f));
@@ -428,21 +428,27 @@ int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& cand
     }
     s.usedA.assign(nA, 0);
     s.usedB.assign(nB, 0);
-    s.chosen.clear();
-    for (std::size_t q = 0; q < s.pairs.size() && s.chosen.size() < nR; ++q) {
-        const auto& pr = s.pairs[q];
-        if (s.usedA[pr.a] || s.usedB[pr.b]) continue;
-        s.usedA[pr.a] = s.usedB[pr.b] = 1;
-        s.chosen.push_back(pr);
+    s.chosen.resize(nR);
+    std::size_t n = 0;
+    {
+        // Raw pointers: through the vectors the compiler reloads them on every pair.
+        std::uint8_t* usedA = s.usedA.data();
+        std::uint8_t* usedB = s.usedB.data();
+        Pair* chosen = s.chosen.data();
+        const Pair* pairs = s.pairs.data();
+        for (std::size_t q = 0; q < pairCount && n < nR; ++q) {
+            const Pair pr = pairs[q];
+            if (usedA[pr.a] | usedB[pr.b]) continue;
+            usedA[pr.a] = usedB[pr.b] = 1;
+            chosen[n++] = pr;
+        }
     }
-    const std::size_t n = s.chosen.size();
+    s.chosen.resize(n);
     if (n < 2) return 0;
 
     // Relaxation.
     const auto& PA = probe.points_;
     const auto& PB = candidate.points_;
-    const auto* GA = probe.geometry_.data();
-    const auto* GB = candidate.geometry_.data();
     // Compatibilities, kept sparse: most pairs of pairs disagree in distance, which makes the
     // product negligible (below kRhoFloor; leaving those out moves scores by less than rounding).
     constexpr float kRhoFloor = 1e-4f;
@@ -450,12 +456,15 @@ int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& cand
     // from the pairs' coordinates (a loop the compiler vectorises) and only the survivors are
     // looked up further: table look-ups and a branch for every pair of pairs cost more.
     const float maxDistanceGap = static_cast<float>(p.mu1 + std::log(1 / kRhoFloor - 1) / -p.tau1);
-    s.ax.resize(n); s.ay.resize(n); s.bx.resize(n); s.by.resize(n); s.gap.resize(n); s.survivors.resize(n);
+    s.ax.resize(n); s.ay.resize(n); s.bx.resize(n); s.by.resize(n); s.gap.resize(n); s.survivors.resize(n); s.turn.resize(n);
     for (std::size_t t = 0; t < n; ++t) {
-        s.ax[t] = PA[s.chosen[t].a].x; s.ay[t] = PA[s.chosen[t].a].y;
-        s.bx[t] = PB[s.chosen[t].b].x; s.by[t] = PB[s.chosen[t].b].y;
+        const auto& pa = PA[s.chosen[t].a];
+        const auto& pb = PB[s.chosen[t].b];
+        s.ax[t] = pa.x; s.ay[t] = pa.y; s.bx[t] = pb.x; s.by[t] = pb.y;
+        s.turn[t] = static_cast<std::int16_t>(pa.angle - pb.angle);
     }
     s.rhoItems.clear();
+    s.rhoItems.reserve(n * (n - 1) / 2);
     for (std::size_t t = 0; t < n; ++t) {
         const float ax = s.ax[t], ay = s.ay[t], bx = s.bx[t], by = s.by[t];
         for (std::size_t k = t + 1; k < n; ++k) {
@@ -467,20 +476,23 @@ int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& cand
             s.survivors[count] = static_cast<std::uint32_t>(k);
             count += s.gap[k] < maxDistanceGap;
         }
-        const auto& x = s.chosen[t];
         for (std::size_t q = 0; q < count; ++q) {
             const std::size_t k = s.survivors[q];
-            const auto& y = s.chosen[k];
             float r = T.z1[static_cast<std::size_t>(std::min(800.f, s.gap[k] * 8))];
             if (r < kRhoFloor) continue;
-            int d2 = turnDiff(static_cast<std::int16_t>(PA[x.a].angle - PA[y.a].angle), static_cast<std::int16_t>(PB[x.b].angle - PB[y.b].angle));
-            r *= T.z2[static_cast<std::size_t>(d2 >> 4)];
+            // Relative direction: how much each pair turns its minutia, compared.
+            r *= T.z2[static_cast<std::size_t>(turnDiff(s.turn[t], s.turn[k]) >> 4)];
             if (r < kRhoFloor) continue;
-            r *= T.z3[static_cast<std::size_t>(turnDiff(GA[x.a * nA + y.a].bearing, GB[x.b * nB + y.b].bearing) >> 4)];
+            // Relative bearings: the line between the two minutiae seen from each one's direction.
+            // Their differences in the two prints are the line's turn from one print to the other
+            // less each pair's own turn, so one angle serves both ends.
+            const float dax = s.ax[k] - ax, day = s.ay[k] - ay, dbx = s.bx[k] - bx, dby = s.by[k] - by;
+            const std::int16_t lineTurn = fastAtan2Turn(dbx * day - dby * dax, dax * dbx + day * dby);
+            r *= T.z3[static_cast<std::size_t>(turnDiff(lineTurn, s.turn[t]) >> 4)];
             if (r < kRhoFloor) continue;
-            r *= T.z3[static_cast<std::size_t>(turnDiff(GA[y.a * nA + x.a].bearing, GB[y.b * nB + x.b].bearing) >> 4)];
+            r *= T.z3[static_cast<std::size_t>(turnDiff(lineTurn, s.turn[k]) >> 4)];
             if (r < kRhoFloor) continue;
-            s.rhoItems.push_back({static_cast<std::uint32_t>(t), static_cast<std::uint32_t>(k), r});
+            s.rhoItems.push_back({static_cast<std::uint32_t>(t), static_cast<std::uint32_t>(k), r});  // capacity reserved
         }
     }
     s.lambda.resize(n);

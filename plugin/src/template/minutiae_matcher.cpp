@@ -259,7 +259,11 @@ PreparedTemplate::PreparedTemplate(const Template& t) {
         Cylinder cyl{};
         cyl.minutia = static_cast<std::uint32_t>(i);
         cyl.angle = points_[i].angle;
-        for (int k = 0; k < kCells * kCells; ++k) {
+        // A minutia deep inside the print has every cell inside (all cell centres lie within
+        // the radius); only those near the edge need the test per cell.
+        const bool allInside = hull.contains(m.x, m.y, p.omega - p.radius);
+        if (allInside) cyl.valid = T.circle;
+        for (int k = 0; k < kCells * kCells && !allInside; ++k) {
             if (!(T.circle >> k & 1)) continue;
             double u = T.cellU[static_cast<std::size_t>(k)], v = T.cellV[static_cast<std::size_t>(k)];
             if (hull.contains(m.x + u * c - v * s, m.y + u * s + v * c, p.omega)) cyl.valid |= std::uint64_t{1} << k;

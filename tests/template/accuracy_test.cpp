@@ -17,6 +17,7 @@ namespace {
 
 struct Rates {
     double eer = 1;
+    double zeroFmr = 1;  ///< genuine pairs scoring no higher than the best impostor
     int failures = 0;
 };
 
@@ -46,6 +47,8 @@ Rates evaluate(const fs::path& dir, int dpi) {
             r.eer = (fmr + fnmr) / 2;
         }
     }
+    const int bestImpostor = *std::max_element(impostor.begin(), impostor.end());
+    r.zeroFmr = std::count_if(genuine.begin(), genuine.end(), [&](int s) { return s <= bestImpostor; }) / double(genuine.size());
     return r;
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <vector>
 
 #include "template/fingerprint_template.h"
 
@@ -30,6 +31,35 @@ GreyImage toResolution500(const GreyImage& in) {
     double f = 500.0 / in.dpi;
     int w = std::max(1, static_cast<int>(std::lround(in.width * f))), h = std::max(1, static_cast<int>(std::lround(in.height * f)));
     GreyImage out(w, h, 500);
+    // Area averaging when shrinking: each output pixel is the mean of the source area it covers,
+    // so fine noise averages out instead of aliasing into the ridges as point sampling does.
+    const double step = 1 / f;
+    auto weights = [&](int o, int n, int& first, std::vector<double>& wts) {
+        double a = o * step, b = std::min<double>(n, (o + 1) * step);
+        first = static_cast<int>(a);
+        wts.clear();
+        for (int s = first; s < n && s < b; ++s) wts.push_back(std::min<double>(s + 1, b) - std::max<double>(s, a));
+    };
+    if (f < 1) {
+        std::vector<std::vector<double>> wx(static_cast<std::size_t>(w)), wy(static_cast<std::size_t>(h));
+        std::vector<int> fx(static_cast<std::size_t>(w)), fy(static_cast<std::size_t>(h));
+        for (int x = 0; x < w; ++x) weights(x, in.width, fx[static_cast<std::size_t>(x)], wx[static_cast<std::size_t>(x)]);
+        for (int y = 0; y < h; ++y) weights(y, in.height, fy[static_cast<std::size_t>(y)], wy[static_cast<std::size_t>(y)]);
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) {
+                double sum = 0, total = 0;
+                const auto& ry = wy[static_cast<std::size_t>(y)];
+                const auto& rx = wx[static_cast<std::size_t>(x)];
+                for (std::size_t j = 0; j < ry.size(); ++j)
+                    for (std::size_t i = 0; i < rx.size(); ++i) {
+                        double wt = ry[j] * rx[i];
+                        sum += wt * in.at(fx[static_cast<std::size_t>(x)] + static_cast<int>(i), fy[static_cast<std::size_t>(y)] + static_cast<int>(j));
+                        total += wt;
+                    }
+                out.at(x, y) = static_cast<std::uint8_t>(std::lround(total > 0 ? sum / total : 0));
+            }
+        return out;
+    }
     for (int y = 0; y < h; ++y)
         for (int x = 0; x < w; ++x) {
             double sx = std::min(in.width - 1.001, x / f), sy = std::min(in.height - 1.001, y / f);

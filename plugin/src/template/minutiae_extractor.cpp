@@ -25,6 +25,13 @@ constexpr double kAcross = 2.6;
 constexpr double kAlongVariance = 12.0;
 constexpr int kAngles = 16;
 constexpr int kGaborRadius = 5;
+// A minutia is dropped where the filter fits the ridges poorly both in absolute terms and against
+// the print's own median (wet or smudged areas, where merged and broken ridges make false
+// minutiae). Either test alone costs one set (EER DB1_B / DB2_B, from 1.04% / 1.62%): below 0.5 of
+// the median 1.34% / 1.46%, below 8 2.10% / 1.34%, both (8 and 0.6) 1.39% / 1.30%.
+constexpr double kMinFit = 8.0;
+constexpr double kMinFitOfMedian = 0.6;
+constexpr int kFitRadius = 8;
 
 GreyImage toResolution500(const GreyImage& in) {
     if (std::abs(in.dpi - 500) <= 10) return in;
@@ -313,6 +320,8 @@ Template extractTemplate(const GreyImage& original) {
             norm[static_cast<std::size_t>(y * W + x)] = (blockMean[b] - image.at(x, y)) / std::max(8.f, blockStd[b]);
         }
     std::vector<std::uint8_t> binary(static_cast<std::size_t>(W * H), 0);
+    // |filter response| per pixel: how well the ridges there fit the filter.
+    std::vector<float> fit(static_cast<std::size_t>(W * H), 0.f);
     const int size = 2 * kGaborRadius + 1;
     for (int y = kGaborRadius; y < H - kGaborRadius; ++y)
         for (int x = kGaborRadius; x < W - kGaborRadius; ++x) {
@@ -328,7 +337,39 @@ Template extractTemplate(const GreyImage& original) {
                 for (int dx = 0; dx < size; ++dx) acc += row[dx] * krow[dx];
             }
             binary[static_cast<std::size_t>(y * W + x)] = acc > 0;
+            fit[static_cast<std::size_t>(y * W + x)] = std::abs(acc);
         }
+    // Summed-area tables of the fit and of the filtered pixels, for the mean fit around a point.
+    const std::size_t stride = static_cast<std::size_t>(W + 1);
+    std::vector<double> fitSum(stride * static_cast<std::size_t>(H + 1), 0.0), fitCount(fitSum.size(), 0.0);
+    for (int y = 0; y < H; ++y)
+        for (int x = 0; x < W; ++x) {
+            std::size_t i = static_cast<std::size_t>(y + 1) * stride + static_cast<std::size_t>(x + 1);
+            float v = fit[static_cast<std::size_t>(y * W + x)];
+            fitSum[i] = v + fitSum[i - 1] + fitSum[i - stride] - fitSum[i - stride - 1];
+            fitCount[i] = (v > 0) + fitCount[i - 1] + fitCount[i - stride] - fitCount[i - stride - 1];
+        }
+    auto localFit = [&](int cx, int cy, int r) {
+        std::size_t x0 = static_cast<std::size_t>(std::max(0, cx - r)), y0 = static_cast<std::size_t>(std::max(0, cy - r));
+        std::size_t x1 = static_cast<std::size_t>(std::min(W, cx + r + 1)), y1 = static_cast<std::size_t>(std::min(H, cy + r + 1));
+        auto box = [&](const std::vector<double>& t) { return t[y1 * stride + x1] - t[y0 * stride + x1] - t[y1 * stride + x0] + t[y0 * stride + x0]; };
+        double n = box(fitCount);
+        return n > 0 ? box(fitSum) / n : 0.0;
+    };
+    // The print's median block fit.
+    double medianFit = 0;
+    {
+        std::vector<double> blockFits;
+        for (int by = 0; by < bh; ++by)
+            for (int bx = 0; bx < bw; ++bx)
+                if (mask[static_cast<std::size_t>(by * bw + bx)])
+                    blockFits.push_back(localFit(bx * kBlock + kBlock / 2, by * kBlock + kBlock / 2, kBlock / 2));
+        if (!blockFits.empty()) {
+            auto mid = blockFits.begin() + static_cast<std::ptrdiff_t>(blockFits.size() / 2);
+            std::nth_element(blockFits.begin(), mid, blockFits.end());
+            medianFit = *mid;
+        }
+    }
 
     // Thinning (Zhang-Suen). Only the ridge pixels are visited, and whether a pixel goes is looked
     // up from its 8 neighbours, so that the passes do not scan the whole image each time.
@@ -391,6 +432,8 @@ Template extractTemplate(const GreyImage& original) {
             for (int k = 0; k < 8; ++k) cn += std::abs(p[k] - p[(k + 1) % 8]);
             cn /= 2;
             if (cn != 1 && cn != 3) continue;
+            const double here = localFit(x, y, kFitRadius);
+            if (here < kMinFit && here < kMinFitOfMedian * medianFit) continue;
             Minutia m;
             m.x = x;
             m.y = y;

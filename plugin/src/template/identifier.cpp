@@ -7,6 +7,12 @@
 // in 16 steps. The probe keeps, per code, the set of line directions it has that code at (a 16-bit
 // mask). For an entry, each shared code votes for the rotation between the two lines; the score is
 // the best pair of adjacent rotation steps, divided by the square root of the entry's code count.
+// The best kRecheck entries by that score then get a second look: the votes of their best rotation
+// (widened by a step on each side) are gathered by the translation that takes the entry's first
+// minutia onto the probe's, and the largest cluster of agreeing translations, divided by the same
+// square root, ranks them ahead of the rest. The rotation vote alone also rewards impostors whose
+// ridge flow resembles the probe's (their pairs agree in length and angles and in rotation, but
+// not in place), which is what pushed most missed mates out of the shortlist.
 // Long pairs carry the global layout of the print, which is what the exact comparison rewards, and
 // the rotation vote keeps impostors' chance agreements (spread over all rotations) low. Short
 // neighbour-only codes, cylinder-like neighbourhood bit codes, codes without the rotation vote and
@@ -27,8 +33,15 @@ constexpr double kMinPair = 30, kMaxPair = 240, kPairBin = 10;
 constexpr int kLengthBins = 21, kAngleBins = 32;
 constexpr std::size_t kCodeSpace = static_cast<std::size_t>(kLengthBins) * kAngleBins * kAngleBins;
 constexpr int kLineSteps = 16;
-/// Stored codes per entry at most (the shortest pairs are kept), which bounds the gallery memory.
-constexpr std::size_t kMaxCodes = 448;
+/// Stored codes per entry at most (the shortest pairs are kept), which bounds the gallery memory
+/// (4 bytes each: code, line step, first minutia).
+constexpr std::size_t kMaxCodes = 416;
+/// Entries given the translation check; the mates it rescues ranked up to about 4,000 by rotation
+/// alone, and the check costs several times the rotation vote per entry.
+constexpr std::size_t kRecheck = 5000;
+/// Translation cells of the check, in pixels; a cluster is the best 2 x 2 cells.
+constexpr float kTranslationCell = 24;
+constexpr int kGrid = 64;
 
 inline int angleBin(double a) {
     // a: any angle; the bin of a mod 2π.
@@ -40,7 +53,8 @@ inline int angleBin(double a) {
 struct PairCode {
     double length;
     std::uint16_t code;
-    std::uint8_t line;  ///< direction of the line from the first minutia to the second, 0..15
+    std::uint8_t line;   ///< direction of the line from the first minutia to the second, 0..15
+    std::uint8_t first;  ///< index of the first minutia
 };
 
 // Codes of every pair within range; both orders of each pair when `bothOrders` (the probe), one
@@ -48,6 +62,7 @@ struct PairCode {
 template <class GetX, class GetY, class GetA>
 void pairCodes(std::size_t n, GetX gx, GetY gy, GetA ga, bool bothOrders, std::vector<PairCode>& out) {
     out.clear();
+    n = std::min<std::size_t>(n, 256);  // minutia indices are kept in a byte
     for (std::size_t i = 0; i < n; ++i)
         for (std::size_t j = i + 1; j < n; ++j) {
             double dx = gx(j) - gx(i), dy = gy(j) - gy(i);
@@ -57,10 +72,11 @@ void pairCodes(std::size_t n, GetX gx, GetY gy, GetA ga, bool bothOrders, std::v
             double line = std::atan2(dy, dx);
             int ai = angleBin(line - ga(i)), aj = angleBin(line + kPi - ga(j));
             int step = angleBin(line) * kLineSteps / kAngleBins;
-            out.push_back({d, static_cast<std::uint16_t>((lb * kAngleBins + ai) * kAngleBins + aj), static_cast<std::uint8_t>(step)});
+            out.push_back({d, static_cast<std::uint16_t>((lb * kAngleBins + ai) * kAngleBins + aj), static_cast<std::uint8_t>(step),
+                           static_cast<std::uint8_t>(i)});
             if (bothOrders)
                 out.push_back({d, static_cast<std::uint16_t>((lb * kAngleBins + aj) * kAngleBins + ai),
-                               static_cast<std::uint8_t>((step + kLineSteps / 2) % kLineSteps)});
+                               static_cast<std::uint8_t>((step + kLineSteps / 2) % kLineSteps), static_cast<std::uint8_t>(j)});
         }
 }
 
@@ -94,6 +110,7 @@ void Identifier::add(const std::string& key, Template t) {
     for (const auto& c : codes) {
         codes_.push_back(c.code);
         lines_.push_back(c.line);
+        firsts_.push_back(c.first);
     }
     codeStart_.push_back(static_cast<std::uint32_t>(codes_.size()));
 }
@@ -104,6 +121,7 @@ void Identifier::clear() {
     minutiaStart_.assign(1, 0);
     codes_.clear();
     lines_.clear();
+    firsts_.clear();
     codeStart_.assign(1, 0);
 }
 
@@ -113,6 +131,7 @@ void Identifier::shrinkToFit() {
     minutiaStart_.shrink_to_fit();
     codes_.shrink_to_fit();
     lines_.shrink_to_fit();
+    firsts_.shrink_to_fit();
     codeStart_.shrink_to_fit();
 }
 
@@ -120,7 +139,7 @@ std::size_t Identifier::memoryBytes() const {
     std::size_t keys = keys_.capacity() * sizeof(std::string);
     for (const auto& k : keys_)
         if (k.size() >= sizeof(std::string) / 2) keys += k.capacity() + 1;  // beyond the in-place buffer
-    return keys + minutiae_.capacity() * sizeof(Packed) + codes_.capacity() * sizeof(std::uint16_t) + lines_.capacity() +
+    return keys + minutiae_.capacity() * sizeof(Packed) + codes_.capacity() * sizeof(std::uint16_t) + lines_.capacity() + firsts_.capacity() +
            (minutiaStart_.capacity() + codeStart_.capacity()) * sizeof(std::uint32_t);
 }
 
@@ -147,6 +166,7 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
     std::vector<std::uint16_t> lines(kCodeSpace, 0);
     for (const auto& c : pc) lines[c.code] = static_cast<std::uint16_t>(lines[c.code] | 1u << c.line);
     std::vector<std::uint16_t> scores(size());
+    std::vector<std::uint8_t> bestStep(size());  // first step of the best pair of rotation steps
     auto work = [&](std::size_t from, std::size_t to) {
         for (std::size_t e = from; e < to; ++e) {
             std::array<std::uint16_t, kLineSteps> votes{};
@@ -161,19 +181,106 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
                     m &= m - 1;
                 }
             }
-            unsigned best = 0;
-            for (int r = 0; r < kLineSteps; ++r)
-                best = std::max<unsigned>(best, votes[static_cast<std::size_t>(r)] + votes[static_cast<std::size_t>((r + 1) % kLineSteps)]);
+            unsigned best = 0, at = 0;
+            for (unsigned r = 0; r < kLineSteps; ++r) {
+                unsigned v = votes[r] + votes[(r + 1) % kLineSteps];
+                if (v > best) best = v, at = r;
+            }
+            bestStep[e] = static_cast<std::uint8_t>(at);
             // Scaled so that the quotient keeps its resolution in 16 bits.
             double n = codeStart_[e + 1] - codeStart_[e];
             scores[e] = static_cast<std::uint16_t>(std::min(65535.0, 256.0 * best / std::sqrt(n + 1)));
         }
     };
     unsigned w = workers(size() / 64);
-    std::vector<std::thread> threads;
-    for (unsigned t = 1; t < w; ++t) threads.emplace_back(work, size() * t / w, size() * (t + 1) / w);
-    work(0, size() / w);
-    for (auto& t : threads) t.join();
+    {
+        std::vector<std::thread> threads;
+        for (unsigned t = 1; t < w; ++t) threads.emplace_back(work, size() * t / w, size() * (t + 1) / w);
+        work(0, size() / w);
+        for (auto& t : threads) t.join();
+    }
+    const std::size_t recheck = std::min(size(), kRecheck);
+    if (recheck == 0) return scores;
+
+    // The probe's pairs by code: line step and first minutia of each.
+    std::vector<std::uint32_t> start(kCodeSpace + 1, 0);
+    for (const auto& c : pc) ++start[c.code + 1u];
+    for (std::size_t c = 0; c < kCodeSpace; ++c) start[c + 1] += start[c];
+    std::vector<std::uint16_t> probePair(pc.size());  // line step << 8 | first minutia
+    {
+        std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+        for (const auto& c : pc) probePair[fill[c.code]++] = static_cast<std::uint16_t>(c.line << 8 | c.first);
+    }
+    std::vector<std::uint16_t> probeAngle(M.size());
+    for (std::size_t i = 0; i < M.size(); ++i) probeAngle[i] = packAngle(M[i].angle);
+    // Cosine and sine of a rotation in 1/256 turns (1.4 degrees, finer than the angles' noise).
+    static const auto trig = [] {
+        std::array<std::array<float, 2>, 256> t{};
+        for (std::size_t i = 0; i < t.size(); ++i)
+            t[i] = {static_cast<float>(std::cos((i + 0.5) * 2 * kPi / 256)), static_cast<float>(std::sin((i + 0.5) * 2 * kPi / 256))};
+        return t;
+    }();
+    std::vector<std::uint32_t> order(size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
+    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(recheck - 1), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return scores[a] != scores[b] ? scores[a] > scores[b] : a < b; });
+    order.resize(recheck);
+    std::vector<std::uint16_t> second(recheck);
+    auto check = [&](std::size_t from, std::size_t to) {
+        std::vector<std::uint16_t> grid(kGrid * kGrid, 0);
+        std::vector<std::uint16_t> touched;
+        const float inv = 1.0f / kTranslationCell;
+        for (std::size_t q = from; q < to; ++q) {
+            const std::size_t e = order[q];
+            const Packed* em = minutiae_.data() + minutiaStart_[e];
+            // The best pair of rotation steps and one more on each side.
+            const unsigned w0 = (bestStep[e] + kLineSteps - 1) % kLineSteps;
+            const unsigned window = ((0xfu << w0) | (0xfu << w0 >> kLineSteps)) & 0xffffu;
+            touched.clear();
+            for (std::uint32_t k = codeStart_[e]; k < codeStart_[e + 1]; ++k) {
+                const unsigned code = codes_[k], el = lines_[k];
+                unsigned m = lines[code];
+                m = ((m >> el) | (m << (kLineSteps - el))) & 0xffffu;
+                if ((m & window) == 0) continue;
+                const Packed& a = em[firsts_[k]];
+                for (std::uint32_t t = start[code]; t < start[code + 1]; ++t) {
+                    const unsigned pl = probePair[t] >> 8, pf = probePair[t] & 0xffu;
+                    if (!((window >> ((pl - el) & (kLineSteps - 1))) & 1u)) continue;
+                    // Rotation from the two minutiae's own directions; the translation that then
+                    // takes the entry's minutia onto the probe's.
+                    const auto& cs = trig[static_cast<std::uint16_t>(probeAngle[pf] - a.angle) >> 8];
+                    const float tx = static_cast<float>(M[pf].x) - (cs[0] * a.x - cs[1] * a.y);
+                    const float ty = static_cast<float>(M[pf].y) - (cs[1] * a.x + cs[0] * a.y);
+                    const float fx = tx * inv + kGrid / 2, fy = ty * inv + kGrid / 2;
+                    if (!(fx >= 0 && fy >= 0 && fx < kGrid && fy < kGrid)) continue;
+                    const int c = static_cast<int>(fy) * kGrid + static_cast<int>(fx);
+                    if (grid[static_cast<std::size_t>(c)]++ == 0) touched.push_back(static_cast<std::uint16_t>(c));
+                }
+            }
+            unsigned best = 0;
+            for (std::uint16_t c : touched) {
+                const int x = c % kGrid, y = c / kGrid;
+                for (int y0 = std::max(0, y - 1); y0 <= std::min(y, kGrid - 2); ++y0)
+                    for (int x0 = std::max(0, x - 1); x0 <= std::min(x, kGrid - 2); ++x0) {
+                        const std::size_t at = static_cast<std::size_t>(y0 * kGrid + x0);
+                        best = std::max<unsigned>(best, grid[at] + grid[at + 1] + grid[at + kGrid] + grid[at + kGrid + 1]);
+                    }
+            }
+            for (std::uint16_t c : touched) grid[c] = 0;
+            double n = codeStart_[e + 1] - codeStart_[e];
+            second[q] = static_cast<std::uint16_t>(std::min(32767.0, 128.0 * best / std::sqrt(n + 1)));
+        }
+    };
+    {
+        unsigned w2 = workers(recheck / 16);
+        std::vector<std::thread> threads;
+        for (unsigned t = 1; t < w2; ++t) threads.emplace_back(check, recheck * t / w2, recheck * (t + 1) / w2);
+        check(0, recheck / w2);
+        for (auto& t : threads) t.join();
+    }
+    // The checked entries rank ahead of the rest (upper half of the range), by the check.
+    for (auto& v : scores) v = static_cast<std::uint16_t>(v >> 1);
+    for (std::size_t q = 0; q < recheck; ++q) scores[order[q]] = static_cast<std::uint16_t>(32768u + second[q]);
     return scores;
 }
 

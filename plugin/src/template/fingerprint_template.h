@@ -117,12 +117,12 @@ namespace fpb::tmpl {
 ///
 /// Two stages. The first scores every entry from a compact index of its minutia pairs (length and
 /// the two minutiae's directions relative to the line joining them, as a 15-bit code, plus the
-/// line's direction in 4 bits): codes it shares with the probe vote for a rotation, and the best
-/// rotation's votes are the score (small-integer look-ups only); the best few thousand by that score
-/// are then checked for translation too (each pair's first minutia is kept for it), and rank ahead
-/// of the rest by the largest set of votes that agree on it. The best `shortlist` entries then
-/// get the exact comparison, which alone decides the scores returned. A gallery no larger than the
-/// shortlist is compared exhaustively.
+/// index of the pair's first minutia): codes it shares with the probe vote for a rotation (the
+/// difference of the first minutiae's directions), and the best rotation's votes are the score
+/// (small-integer look-ups only). The best few thousand by that score are then checked for
+/// translation too and ranked ahead of the rest by the largest set of votes that agree on it. The
+/// best `shortlist` entries then get the exact comparison, which alone decides the scores returned.
+/// A gallery no larger than the shortlist is compared exhaustively.
 class Identifier {
 public:
     struct Candidate {
@@ -170,7 +170,6 @@ private:
     std::vector<Packed> minutiae_;
     std::vector<std::uint32_t> minutiaStart_{0};
     std::vector<std::uint16_t> codes_;
-    std::vector<std::uint8_t> lines_;
     std::vector<std::uint8_t> firsts_;  ///< per code: the index of the pair's first minutia in its entry
     std::vector<std::uint32_t> codeStart_{0};
     std::size_t shortlist_ = kDefaultShortlist;

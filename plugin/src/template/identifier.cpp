@@ -3,10 +3,13 @@
 //
 // First stage: every pair of minutiae 30 to 240 pixels apart is described by its length and the
 // direction of each minutia relative to the line joining them (invariant to rotation and
-// translation), quantised to 21 x 32 x 32 = 21,504 codes, plus the direction of the line itself
-// in 16 steps. The probe keeps, per code, the set of line directions it has that code at (a 16-bit
-// mask). For an entry, each shared code votes for the rotation between the two lines; the score is
-// the best pair of adjacent rotation steps, divided by the square root of the entry's code count.
+// translation), quantised to 21 x 32 x 32 = 21,504 codes, plus the index of the pair's first
+// minutia. The probe keeps, per code, the set of directions of its first minutiae with that code
+// in 16 steps (a 16-bit mask). For an entry, each shared code votes for the rotation between the
+// two first minutiae; the score is the best pair of adjacent rotation steps, divided by the square
+// root of the entry's code count. (The line's own direction, stored before, is the first minutia's
+// plus the quantised angle between them, so the minutia index replaces it at no extra memory and
+// also gives the position that the translation check below needs.)
 // The best kRecheck entries by that score then get a second look: the votes of their best rotation
 // (widened by a step on each side) are gathered by the translation that takes the entry's first
 // minutia onto the probe's, and the largest cluster of agreeing translations, divided by the same
@@ -34,8 +37,8 @@ constexpr int kLengthBins = 21, kAngleBins = 32;
 constexpr std::size_t kCodeSpace = static_cast<std::size_t>(kLengthBins) * kAngleBins * kAngleBins;
 constexpr int kLineSteps = 16;
 /// Stored codes per entry at most (the shortest pairs are kept), which bounds the gallery memory
-/// (4 bytes each: code, line step, first minutia).
-constexpr std::size_t kMaxCodes = 416;
+/// (3 bytes each: code and first minutia).
+constexpr std::size_t kMaxCodes = 512;
 /// Entries given the translation check; the mates it rescues ranked up to about 4,000 by rotation
 /// alone, and the check costs several times the rotation vote per entry.
 constexpr std::size_t kRecheck = 5000;
@@ -50,10 +53,23 @@ inline int angleBin(double a) {
     return std::min(kAngleBins - 1, static_cast<int>(t * kAngleBins));
 }
 
+constexpr double kTurn16 = 65536 / (2 * kPi);
+
+std::uint16_t packAngle(double a) {
+    double t = a / (2 * kPi);
+    t -= std::floor(t);
+    return static_cast<std::uint16_t>(static_cast<long>(std::lround(t * 65536)) & 0xffff);
+}
+
+/// A minutia's direction in rotation steps: the rotation between two templates, in steps, is the
+/// difference of two paired minutiae's steps (both stages), so no line direction need be stored.
+inline unsigned minutiaStep(std::uint16_t packed) { return packed >> 12; }
+static_assert(kLineSteps == 16, "minutiaStep keeps the top 4 bits of a 16-bit angle");
+
 struct PairCode {
     double length;
     std::uint16_t code;
-    std::uint8_t line;   ///< direction of the line from the first minutia to the second, 0..15
+    std::uint8_t line;   ///< direction of the first minutia, 0..15 (see minutiaStep)
     std::uint8_t first;  ///< index of the first minutia
 };
 
@@ -71,21 +87,12 @@ void pairCodes(std::size_t n, GetX gx, GetY gy, GetA ga, bool bothOrders, std::v
             int lb = std::min(kLengthBins - 1, static_cast<int>((d - kMinPair) / kPairBin));
             double line = std::atan2(dy, dx);
             int ai = angleBin(line - ga(i)), aj = angleBin(line + kPi - ga(j));
-            int step = angleBin(line) * kLineSteps / kAngleBins;
-            out.push_back({d, static_cast<std::uint16_t>((lb * kAngleBins + ai) * kAngleBins + aj), static_cast<std::uint8_t>(step),
-                           static_cast<std::uint8_t>(i)});
+            out.push_back({d, static_cast<std::uint16_t>((lb * kAngleBins + ai) * kAngleBins + aj),
+                           static_cast<std::uint8_t>(minutiaStep(packAngle(ga(i)))), static_cast<std::uint8_t>(i)});
             if (bothOrders)
                 out.push_back({d, static_cast<std::uint16_t>((lb * kAngleBins + aj) * kAngleBins + ai),
-                               static_cast<std::uint8_t>((step + kLineSteps / 2) % kLineSteps), static_cast<std::uint8_t>(j)});
+                               static_cast<std::uint8_t>(minutiaStep(packAngle(ga(j)))), static_cast<std::uint8_t>(j)});
         }
-}
-
-constexpr double kTurn16 = 65536 / (2 * kPi);
-
-std::uint16_t packAngle(double a) {
-    double t = a / (2 * kPi);
-    t -= std::floor(t);
-    return static_cast<std::uint16_t>(static_cast<long>(std::lround(t * 65536)) & 0xffff);
 }
 
 } // namespace
@@ -109,7 +116,6 @@ void Identifier::add(const std::string& key, Template t) {
     }
     for (const auto& c : codes) {
         codes_.push_back(c.code);
-        lines_.push_back(c.line);
         firsts_.push_back(c.first);
     }
     codeStart_.push_back(static_cast<std::uint32_t>(codes_.size()));
@@ -120,7 +126,6 @@ void Identifier::clear() {
     minutiae_.clear();
     minutiaStart_.assign(1, 0);
     codes_.clear();
-    lines_.clear();
     firsts_.clear();
     codeStart_.assign(1, 0);
 }
@@ -130,7 +135,6 @@ void Identifier::shrinkToFit() {
     minutiae_.shrink_to_fit();
     minutiaStart_.shrink_to_fit();
     codes_.shrink_to_fit();
-    lines_.shrink_to_fit();
     firsts_.shrink_to_fit();
     codeStart_.shrink_to_fit();
 }
@@ -139,7 +143,7 @@ std::size_t Identifier::memoryBytes() const {
     std::size_t keys = keys_.capacity() * sizeof(std::string);
     for (const auto& k : keys_)
         if (k.size() >= sizeof(std::string) / 2) keys += k.capacity() + 1;  // beyond the in-place buffer
-    return keys + minutiae_.capacity() * sizeof(Packed) + codes_.capacity() * sizeof(std::uint16_t) + lines_.capacity() + firsts_.capacity() +
+    return keys + minutiae_.capacity() * sizeof(Packed) + codes_.capacity() * sizeof(std::uint16_t) + firsts_.capacity() +
            (minutiaStart_.capacity() + codeStart_.capacity()) * sizeof(std::uint32_t);
 }
 
@@ -169,12 +173,13 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
     std::vector<std::uint8_t> bestStep(size());  // first step of the best pair of rotation steps
     auto work = [&](std::size_t from, std::size_t to) {
         for (std::size_t e = from; e < to; ++e) {
+            const Packed* em = minutiae_.data() + minutiaStart_[e];
             std::array<std::uint16_t, kLineSteps> votes{};
             for (std::uint32_t k = codeStart_[e]; k < codeStart_[e + 1]; ++k) {
                 unsigned m = lines[codes_[k]];
                 if (m == 0) continue;
-                // Rotation steps from this entry's line to each of the probe's lines with the code.
-                unsigned r = lines_[k];
+                // Rotation steps from this entry's first minutia to each of the probe's with the code.
+                unsigned r = minutiaStep(em[firsts_[k]].angle);
                 m = ((m >> r) | (m << (kLineSteps - r))) & 0xffffu;
                 while (m) {
                     ++votes[static_cast<std::size_t>(__builtin_ctz(m))];
@@ -238,11 +243,12 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
             const unsigned window = ((0xfu << w0) | (0xfu << w0 >> kLineSteps)) & 0xffffu;
             touched.clear();
             for (std::uint32_t k = codeStart_[e]; k < codeStart_[e + 1]; ++k) {
-                const unsigned code = codes_[k], el = lines_[k];
+                const unsigned code = codes_[k];
+                const Packed& a = em[firsts_[k]];
+                const unsigned el = minutiaStep(a.angle);
                 unsigned m = lines[code];
                 m = ((m >> el) | (m << (kLineSteps - el))) & 0xffffu;
                 if ((m & window) == 0) continue;
-                const Packed& a = em[firsts_[k]];
                 for (std::uint32_t t = start[code]; t < start[code + 1]; ++t) {
                     const unsigned pl = probePair[t] >> 8, pf = probePair[t] & 0xffu;
                     if (!((window >> ((pl - el) & (kLineSteps - 1))) & 1u)) continue;

@@ -3,13 +3,14 @@
 //
 // First stage: every pair of minutiae 30 to 240 pixels apart is described by its length and the
 // direction of each minutia relative to the line joining them (invariant to rotation and
-// translation), quantised to 21 x 32 x 32 = 21,504 codes, plus the index of the pair's first
-// minutia. The probe keeps, per code, the set of directions of its first minutiae with that code
-// in 16 steps (a 16-bit mask). For an entry, each shared code votes for the rotation between the
-// two first minutiae; the score is the best pair of adjacent rotation steps, divided by the square
-// root of the entry's code count. (The line's own direction, stored before, is the first minutia's
-// plus the quantised angle between them, so the minutia index replaces it at no extra memory and
-// also gives the position that the translation check below needs.)
+// translation), quantised to 30 x 32 x 32 = 30,720 codes (7-pixel length steps ranked mates
+// better than 10-pixel ones), plus the index of the pair's first minutia. The probe keeps, per
+// code, the set of directions of its first minutiae with that code in 16 steps (a 16-bit mask).
+// For an entry, each shared code votes for the rotation between the two first minutiae; the score
+// is the best pair of adjacent rotation steps, divided by the square root of the entry's code
+// count. (The line's own direction, stored before, is the first minutia's plus the quantised
+// angle between them, so the minutia index replaces it at no extra memory and also gives the
+// position that the translation check below needs.)
 // The best kRecheck entries by that score then get a second look: the votes of their best rotation
 // (widened by a step on each side) are gathered by the translation that takes the entry's first
 // minutia onto the probe's, and the largest cluster of agreeing translations, divided by the same
@@ -32,8 +33,8 @@ namespace fpb::tmpl {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr double kMinPair = 30, kMaxPair = 240, kPairBin = 10;
-constexpr int kLengthBins = 21, kAngleBins = 32;
+constexpr double kMinPair = 30, kMaxPair = 240, kPairBin = 7;
+constexpr int kLengthBins = 30, kAngleBins = 32;
 constexpr std::size_t kCodeSpace = static_cast<std::size_t>(kLengthBins) * kAngleBins * kAngleBins;
 constexpr int kLineSteps = 16;
 /// Stored codes per entry at most (the shortest pairs are kept), which bounds the gallery memory

@@ -59,9 +59,11 @@ TEST(Accuracy, FvcDb1AndDb2) {
     Rates r2 = evaluate(fs::path(FPB_SHARED_DIR) / "fingerprints" / "FVC2002_DB2_B", 569);
     EXPECT_EQ(r1.failures, 0);
     EXPECT_EQ(r2.failures, 0);
-    // Measured: 3.6% and 2.2% (the targets, 2.0% and 1.3%, are not reached yet).
-    EXPECT_LT(r1.eer, 0.05);
-    EXPECT_LT(r2.eer, 0.035);
+    // The targets: EER at most 2.0% (DB1_B) and 1.3% (DB2_B), ZeroFMR at most 7% (DB1_B).
+    // Measured (BENCHMARKS.md): DB1_B 1.0% and 3.2%, DB2_B 2.1%, so DB2_B is held to where it is.
+    EXPECT_LE(r1.eer, 0.02);
+    EXPECT_LE(r1.zeroFmr, 0.07);
+    EXPECT_LE(r2.eer, 0.025);
 }
 
 TEST(Accuracy, SyntheticImpressionsOfOneFingerMatchAndOfOthersDoNot) {

@@ -60,10 +60,11 @@ TEST(Accuracy, FvcDb1AndDb2) {
     EXPECT_EQ(r1.failures, 0);
     EXPECT_EQ(r2.failures, 0);
     // The targets: EER at most 2.0% (DB1_B) and 1.3% (DB2_B), ZeroFMR at most 7% (DB1_B).
-    // Measured (BENCHMARKS.md): DB1_B 1.0% and 3.2%, DB2_B 2.1%, so DB2_B is held to where it is.
+    // Measured (BENCHMARKS.md): DB1_B 1.4% and 3.2%, DB2_B 1.3%. One genuine pair is 0.36%, so
+    // DB2_B is allowed two pairs more than its target before the test fails.
     EXPECT_LE(r1.eer, 0.02);
     EXPECT_LE(r1.zeroFmr, 0.07);
-    EXPECT_LE(r2.eer, 0.025);
+    EXPECT_LE(r2.eer, 0.02);
 }
 
 TEST(Accuracy, SyntheticImpressionsOfOneFingerMatchAndOfOthersDoNot) {

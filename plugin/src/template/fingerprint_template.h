@@ -95,12 +95,12 @@ int compareSymmetric(const PreparedTemplate& a, const PreparedTemplate& b);
 int compareSymmetric(const Template& a, const Template& b);
 
 /// Decision thresholds measured as false-match rates on impostor comparisons (BENCHMARKS.md; FVC2002
-/// DB1_B and DB2_B, 2,880 impostor pairs each). At 121, 3 impostor pairs of 2,880 on DB1_B
-/// (1.0e-3) and none on DB2_B; 130 is above every impostor score of both sets (the highest: 124), which is as far
-/// as 2,880 pairs can show FMR 1e-4.
-constexpr int kThresholdFmr1e3 = 121;
-constexpr int kThresholdFmr1e4 = 130;
-/// Presses of one enrollment must agree at least this much (FMR 0.7% and 0.5%: a different finger is caught).
+/// DB1_B and DB2_B, 2,880 impostor pairs each). At 114, no impostor pair of DB1_B and 2 of DB2_B
+/// (7e-4); 125 is above every impostor score of both sets (the highest: 118), which is as far as
+/// 2,880 pairs can show FMR 1e-4.
+constexpr int kThresholdFmr1e3 = 114;
+constexpr int kThresholdFmr1e4 = 125;
+/// Presses of one enrollment must agree at least this much (FMR 0.4% and 0.5%: a different finger is caught).
 constexpr int kThresholdSameFinger = 105;
 /// Enrollment: every press must match every other; returns the index of the first press that does
 /// not, or -1 when all agree.

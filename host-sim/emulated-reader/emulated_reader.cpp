@@ -2,6 +2,7 @@
 #include "emulated_reader.h"
 
 #include <dlfcn.h>
+#include <libusb.h>
 #include <link.h>
 #include <unistd.h>
 
@@ -292,6 +293,19 @@ bool umockdevPreloaded() {
             return 0;
         },
         &found);
+    return found;
+}
+
+libusb_device* findEmulatedDevice(libusb_context* context, const ReaderConfig& config) {
+    libusb_device** list = nullptr;
+    libusb_device* found = nullptr;
+    const ssize_t n = libusb_get_device_list(context, &list);
+    for (ssize_t i = 0; i < n && found == nullptr; ++i) {
+        libusb_device_descriptor d{};
+        if (libusb_get_device_descriptor(list[i], &d) == 0 && d.idVendor == config.vendorId && d.idProduct == config.productId)
+            found = libusb_ref_device(list[i]);
+    }
+    if (n >= 0) libusb_free_device_list(list, 1);
     return found;
 }
 

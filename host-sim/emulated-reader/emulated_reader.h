@@ -15,6 +15,9 @@
 
 #include "image/grey_image.h"
 
+struct libusb_context;
+struct libusb_device;
+
 namespace fpb::emulation {
 
 /// Where the emulated finger's images come from (image files, the synthetic-finger generator).
@@ -119,5 +122,8 @@ private:
 bool ensureUmockdevPreload(int argc, char** argv);
 /// True when the umockdev preload library is loaded in this process.
 bool umockdevPreloaded();
+/// The emulated reader with this configuration's vendor and product IDs as `context` sees it,
+/// referenced (the caller unrefs it), or nullptr. Create `context` after the testbed.
+libusb_device* findEmulatedDevice(libusb_context* context, const ReaderConfig& config = {});
 
 } // namespace fpb::emulation

@@ -35,14 +35,7 @@ int main(int argc, char** argv) {
     bed.addReader(emulation::ReaderConfig{}, nullptr);
     libusb_context* ctx = nullptr;
     libusb_init(&ctx);
-    libusb_device** list = nullptr;
-    libusb_device* device = nullptr;
-    for (ssize_t i = 0, n = libusb_get_device_list(ctx, &list); i < n; ++i) {
-        libusb_device_descriptor d{};
-        libusb_get_device_descriptor(list[i], &d);
-        if (d.idVendor == 0x1209) device = libusb_ref_device(list[i]);
-    }
-    libusb_free_device_list(list, 1);
+    libusb_device* device = emulation::findEmulatedDevice(ctx);
     auto reader = std::make_shared<reader::UsbReader>(device);
     std::vector<double> total, transfer, quality, extraction, matching;
     std::string problem;

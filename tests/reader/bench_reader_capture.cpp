@@ -27,14 +27,7 @@ struct World {
         for (std::size_t i = 0; i < finger.pixels.size(); ++i) finger.pixels[i] = static_cast<std::uint8_t>(i * 31);
         bed->fingerDown(0, finger);
         libusb_init(&context);
-        libusb_device** list = nullptr;
-        ssize_t n = libusb_get_device_list(context, &list);
-        for (ssize_t i = 0; i < n; ++i) {
-            libusb_device_descriptor d{};
-            libusb_get_device_descriptor(list[i], &d);
-            if (d.idVendor == 0x1209) device = libusb_ref_device(list[i]);
-        }
-        libusb_free_device_list(list, 1);
+        device = fpb::emulation::findEmulatedDevice(context);
     }
     ~World() {
         if (device) libusb_unref_device(device);
@@ -117,27 +110,11 @@ void BM_CaptureVsRawPaired(benchmark::State& state) {
     libusb_init(&rawContext);
     libusb_context* sequentialContext = nullptr;
     libusb_init(&sequentialContext);
-    libusb_device* sequentialDevice = nullptr;
-    {
-        libusb_device** list = nullptr;
-        ssize_t n = libusb_get_device_list(sequentialContext, &list);
-        for (ssize_t i = 0; i < n; ++i) {
-            libusb_device_descriptor d{};
-            libusb_get_device_descriptor(list[i], &d);
-            if (d.idVendor == 0x1209) sequentialDevice = libusb_ref_device(list[i]);
-        }
-        libusb_free_device_list(list, 1);
-    }
+    libusb_device* sequentialDevice = fpb::emulation::findEmulatedDevice(sequentialContext);
     libusb_device_handle* handle = nullptr;
-    {
-        libusb_device** list = nullptr;
-        ssize_t n = libusb_get_device_list(rawContext, &list);
-        for (ssize_t i = 0; i < n && handle == nullptr; ++i) {
-            libusb_device_descriptor d{};
-            libusb_get_device_descriptor(list[i], &d);
-            if (d.idVendor == 0x1209 && libusb_open(list[i], &handle) != 0) handle = nullptr;
-        }
-        libusb_free_device_list(list, 1);
+    if (libusb_device* rawDevice = fpb::emulation::findEmulatedDevice(rawContext)) {
+        if (libusb_open(rawDevice, &handle) != 0) handle = nullptr;
+        libusb_unref_device(rawDevice);
     }
     if (handle == nullptr || libusb_claim_interface(handle, 0) != 0) {
         state.SkipWithError("cannot open the emulated reader");

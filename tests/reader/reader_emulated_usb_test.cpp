@@ -192,16 +192,11 @@ TEST_F(EmulatedUsb, TwoHandlesOnOneReaderEachGetTheirOwnTransfers) {
     bed_->fingerDown(0, patternImage(388, 374, 7));
     libusb_context* other = nullptr;
     ASSERT_EQ(libusb_init(&other), 0);
+    libusb_device* device = fpb::emulation::findEmulatedDevice(other);
+    ASSERT_NE(device, nullptr);
     libusb_device_handle* handle = nullptr;
-    libusb_device** list = nullptr;
-    ssize_t n = libusb_get_device_list(other, &list);
-    for (ssize_t i = 0; i < n && handle == nullptr; ++i) {
-        libusb_device_descriptor d{};
-        libusb_get_device_descriptor(list[i], &d);
-        if (d.idVendor == 0x1209 && libusb_open(list[i], &handle) != 0) handle = nullptr;
-    }
-    libusb_free_device_list(list, 1);
-    ASSERT_NE(handle, nullptr);
+    ASSERT_EQ(libusb_open(device, &handle), 0);
+    libusb_unref_device(device);
     std::vector<std::uint8_t> buffer(4096);
     for (int round = 0; round < 3; ++round) {
         bed_->queueRawResponse(0, 1000, static_cast<std::uint8_t>(round));
@@ -221,15 +216,7 @@ TEST_F(EmulatedUsb, TheSequentialPathWithoutAContextCapturesTheSame) {
     bed_->fingerDown(0, patternImage(388, 374, 8));
     libusb_context* context = nullptr;
     ASSERT_EQ(libusb_init(&context), 0);
-    libusb_device* device = nullptr;
-    libusb_device** list = nullptr;
-    ssize_t n = libusb_get_device_list(context, &list);
-    for (ssize_t i = 0; i < n; ++i) {
-        libusb_device_descriptor d{};
-        libusb_get_device_descriptor(list[i], &d);
-        if (d.idVendor == 0x1209) device = libusb_ref_device(list[i]);
-    }
-    libusb_free_device_list(list, 1);
+    libusb_device* device = fpb::emulation::findEmulatedDevice(context);
     ASSERT_NE(device, nullptr);
     {
         fpb::reader::UsbReader reader(device);

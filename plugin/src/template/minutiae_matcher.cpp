@@ -11,12 +11,11 @@
 // partial print is compared only where both prints have data.
 //
 // Local similarity of two cylinders: 1 - |a xor b| / (|a| + |b|) in the Euclidean sense (square
-// roots of bit counts) over the cells valid in both, for minutiae whose directions differ by less
-// than a quarter turn. Global consolidation ("local similarity sort with relaxation"): the most
+// roots of bit counts) over the cells valid in both, for minutiae whose directions differ by at
+// most 1 rad. Global consolidation ("local similarity sort with relaxation"): the most
 // similar one-to-one pairs are relaxed against each other: a pair keeps its similarity only as far
 // as the other pairs agree with it in distance, relative direction and relative bearing. The score
-// is the mean relaxed similarity of the pairs that kept the most, with their number growing with
-// the smaller template's size.
+// is the mean relaxed similarity of the 8 pairs that kept the most.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -405,13 +404,10 @@ int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& cand
     const std::size_t pairCount = cylinderPass(CA, CB, maxAngle16, minMatchable, T.sqrtTable.data(), s.pairs.data());
     if (pairCount == 0) return 0;
 
-    const std::size_t smaller = std::min(nA, nB);
+    // Greedy one-to-one pairs in the order of similarity (quantised to 1/65536), ties in the
+    // order the pairs were made: a two-pass radix sort, stable.
+    const std::size_t nR = std::min(nA, nB);
     const int nP = p.pairsAveraged;
-
-    // The most similar one-to-one pairs.
-    // Greedy one-to-one pairs in the order of similarity (quantised to 1/65536), ties by indices:
-    // a two-pass radix sort, stable, of pairs that were made in index order.
-    const std::size_t nR = smaller;
     {
         const std::size_t m = pairCount;
         s.keys.resize(m);
@@ -459,7 +455,7 @@ int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& cand
     // product negligible (below kRhoFloor; leaving those out moves scores by less than rounding).
     constexpr float kRhoFloor = 1e-4f;
     // The distance term alone rules out most pairs of pairs. It is computed first for a whole row
-    // from the pairs' coordinates (a loop the compiler vectorises) and only the survivors are
+    // from the pairs' coordinates (a loop without branches) and only the survivors are
     // looked up further: table look-ups and a branch for every pair of pairs cost more.
     const float maxDistanceGap = static_cast<float>(p.mu1 + std::log(1 / kRhoFloor - 1) / -p.tau1);
     s.ax.resize(n); s.ay.resize(n); s.bx.resize(n); s.by.resize(n); s.gap.resize(n); s.survivors.resize(n); s.turn.resize(n);

@@ -157,6 +157,17 @@ Template Identifier::entry(std::size_t i) const {
     return t;
 }
 
+namespace {
+// Runs work(0) .. work(count - 1) at once, work(0) on this thread.
+template <class Work>
+void runOnThreads(unsigned count, const Work& work) {
+    std::vector<std::thread> threads;
+    for (unsigned t = 1; t < count; ++t) threads.emplace_back(work, t);
+    work(0);
+    for (auto& t : threads) t.join();
+}
+} // namespace
+
 unsigned Identifier::workers(std::size_t jobs) const {
     unsigned cores = threads_ ? threads_ : std::max(1u, std::thread::hardware_concurrency());
     return std::max(1u, std::min<unsigned>(cores, static_cast<unsigned>(jobs / 16 + 1)));
@@ -198,13 +209,8 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
             scores[e] = static_cast<std::uint16_t>(std::min(65535.0, 256.0 * best / std::sqrt(n + 1)));
         }
     };
-    unsigned w = workers(size() / 64);
-    {
-        std::vector<std::thread> threads;
-        for (unsigned t = 1; t < w; ++t) threads.emplace_back(work, size() * t / w, size() * (t + 1) / w);
-        work(0, size() / w);
-        for (auto& t : threads) t.join();
-    }
+    const unsigned w = workers(size() / 64);
+    runOnThreads(w, [&](unsigned t) { work(size() * t / w, size() * (t + 1) / w); });
     const std::size_t recheck = std::min(size(), kRecheck);
     if (recheck == 0) return scores;
 
@@ -278,13 +284,8 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
             second[q] = static_cast<std::uint16_t>(std::min(32767.0, 128.0 * best / std::sqrt(n + 1)));
         }
     };
-    {
-        unsigned w2 = workers(recheck / 16);
-        std::vector<std::thread> threads;
-        for (unsigned t = 1; t < w2; ++t) threads.emplace_back(check, recheck * t / w2, recheck * (t + 1) / w2);
-        check(0, recheck / w2);
-        for (auto& t : threads) t.join();
-    }
+    const unsigned w2 = workers(recheck / 16);
+    runOnThreads(w2, [&](unsigned t) { check(recheck * t / w2, recheck * (t + 1) / w2); });
     // The checked entries rank ahead of the rest (upper half of the range), by the check.
     for (auto& v : scores) v = static_cast<std::uint16_t>(v >> 1);
     for (std::size_t q = 0; q < recheck; ++q) scores[order[q]] = static_cast<std::uint16_t>(32768u + second[q]);
@@ -299,10 +300,7 @@ std::vector<Identifier::Candidate> Identifier::rank(const Template& probe, const
     auto work = [&](unsigned t) {
         for (std::size_t k = t; k < which.size(); k += w) scores[k] = compareSymmetric(prepared, PreparedTemplate(entry(which[k])));
     };
-    std::vector<std::thread> threads;
-    for (unsigned t = 1; t < w; ++t) threads.emplace_back(work, t);
-    work(0);
-    for (auto& t : threads) t.join();
+    runOnThreads(w, work);
     std::vector<std::size_t> order;
     for (std::size_t k = 0; k < which.size(); ++k)
         if (scores[k] >= threshold) order.push_back(k);

@@ -19,6 +19,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "template/fingerprint_template.h"
 
@@ -71,6 +74,49 @@ inline std::int16_t turn16(double a) {
     double v = wrapAngle(a) * (32768 / kPi);
     return static_cast<std::int16_t>(static_cast<int>(v + (v >= 0 ? 0.5 : -0.5)) & 0xffff);
 }
+// std::ceil and std::floor for values well inside the int range, without the library call or
+// the long inline sequence the compiler makes for them without SSE4.1.
+inline int ceilSmall(double x) {
+    const int t = static_cast<int>(x);  // toward zero
+    return t + (t < x);
+}
+inline int floorSmall(double x) {
+    const int t = static_cast<int>(x);
+    return t - (x < t);
+}
+// The cell coordinate a / step + (kCells - 1) / 2 (column or row of a cylinder coordinate a) by
+// a multiplication, several times cheaper than the division; where the product lies too near a
+// whole number for the two to be told apart (they differ by some 1e-15), the division decides,
+// so the ceiling and floor are always those of the division.
+inline double cellCoordinate(double a, double step, double invStep) {
+    const double x = a * invStep + (kCells - 1) / 2.0;
+    const double f = std::abs(x - static_cast<int>(x));
+    return f < 1e-9 || f > 1 - 1e-9 ? a / step + (kCells - 1) / 2.0 : x;
+}
+// The cells whose centres lie within `limit` of (u, v) in u and in v: columns i0..i1, rows j0..j1.
+struct CellWindow {
+    int i0, i1, j0, j1;
+};
+inline CellWindow cellWindow(double u, double v, double limit, double step, double invStep) {
+#if defined(__SSE2__)
+    // cellCoordinate for u and v side by side, then ceiling and floor from the truncations.
+    const __m128d uv = _mm_setr_pd(u, v), lim = _mm_set1_pd(limit), inv = _mm_set1_pd(invStep), mid = _mm_set1_pd((kCells - 1) / 2.0);
+    const __m128d lo = _mm_add_pd(_mm_mul_pd(_mm_sub_pd(uv, lim), inv), mid), hi = _mm_add_pd(_mm_mul_pd(_mm_add_pd(uv, lim), inv), mid);
+    const __m128i tlo = _mm_cvttpd_epi32(lo), thi = _mm_cvttpd_epi32(hi);
+    const __m128d dlo = _mm_cvtepi32_pd(tlo), dhi = _mm_cvtepi32_pd(thi);
+    const __m128d absMask = _mm_castsi128_pd(_mm_set1_epi64x(0x7fffffffffffffff)), e0 = _mm_set1_pd(1e-9), e1 = _mm_set1_pd(1 - 1e-9);
+    const __m128d flo = _mm_and_pd(_mm_sub_pd(lo, dlo), absMask), fhi = _mm_and_pd(_mm_sub_pd(hi, dhi), absMask);
+    const __m128d tooNear = _mm_or_pd(_mm_or_pd(_mm_cmplt_pd(flo, e0), _mm_cmpgt_pd(flo, e1)), _mm_or_pd(_mm_cmplt_pd(fhi, e0), _mm_cmpgt_pd(fhi, e1)));
+    if (!_mm_movemask_pd(tooNear)) {
+        const int up = _mm_movemask_pd(_mm_cmplt_pd(dlo, lo)), down = _mm_movemask_pd(_mm_cmplt_pd(hi, dhi));
+        return {std::max(0, _mm_cvtsi128_si32(tlo) + (up & 1)), std::min(kCells - 1, _mm_cvtsi128_si32(thi) - (down & 1)),
+                std::max(0, _mm_cvtsi128_si32(_mm_srli_si128(tlo, 4)) + (up >> 1)),
+                std::min(kCells - 1, _mm_cvtsi128_si32(_mm_srli_si128(thi, 4)) - (down >> 1))};
+    }
+#endif
+    return {std::max(0, ceilSmall(cellCoordinate(u - limit, step, invStep))), std::min(kCells - 1, floorSmall(cellCoordinate(u + limit, step, invStep))),
+            std::max(0, ceilSmall(cellCoordinate(v - limit, step, invStep))), std::min(kCells - 1, floorSmall(cellCoordinate(v + limit, step, invStep)))};
+}
 inline int turnDiff(std::int16_t a, std::int16_t b) { return std::abs(static_cast<int>(static_cast<std::int16_t>(a - b))); }
 
 // atan2 to within about 0.0015 rad (plenty next to the 1.4 degree steps of ISO angles), in 1/65536 turn.
@@ -86,11 +132,19 @@ inline std::int16_t fastAtan2Turn(double y, double x) {
     return turn16(r);
 }
 
+// Direction slice k is centred on -pi + (k + 1/2) 2pi / kSections, here in 1/65536 turn.
+constexpr std::array<std::int16_t, kSections> kSectionCentres = [] {
+    std::array<std::int16_t, kSections> c{};
+    for (int k = 0; k < kSections; ++k) c[static_cast<std::size_t>(k)] = static_cast<std::int16_t>(-32768 + (2 * k + 1) * 32768 / kSections);
+    return c;
+}();
+
 // Look-up tables that depend on the parameters only.
 struct Tables {
     // Spatial Gaussian by squared distance in 1/4 px², up to (3 sigmaS)².
     std::vector<float> spatial;
     double spatialLimit2 = 0;
+    std::size_t spatialZero = 0;  // an entry 0 after the table, for cells not to add to
     // Directional contribution by angle difference in 1/1024 turn (0..512).
     std::array<float, 513> directional{};
     // Relaxation compatibilities: distance difference in 1/8 px (0..800), angle differences in 1/65536 turn >> 4.
@@ -98,13 +152,17 @@ struct Tables {
     std::array<float, 2049> z2{}, z3{};
     std::array<float, 400> sqrtTable{};
     std::array<float, kCells * kCells> cellU{}, cellV{};
+    // The cell centres' u by column, padded with far columns for windows of 4 from any column.
+    std::array<double, kCells + 3> columnU{};
     std::uint64_t circle = 0;
     int circleCells = 0;
+    double cellReach = 0;  // farthest cell centre of the disc from its minutia
     Tables() {
         const auto& p = params();
         spatialLimit2 = 9 * p.sigmaS * p.sigmaS;
-        spatial.resize(static_cast<std::size_t>(spatialLimit2 * 4) + 2);
-        for (std::size_t i = 0; i < spatial.size(); ++i)
+        spatialZero = static_cast<std::size_t>(spatialLimit2 * 4) + 2;
+        spatial.resize(spatialZero + 1);
+        for (std::size_t i = 0; i < spatialZero; ++i)
             spatial[i] = static_cast<float>(std::exp(-(i / 4.0) / (2 * p.sigmaS * p.sigmaS)) / (p.sigmaS * std::sqrt(2 * kPi)));
         const double width = 2 * kPi / kSections;
         for (int i = 0; i <= 512; ++i) {
@@ -122,6 +180,8 @@ struct Tables {
         }
         for (std::size_t i = 0; i < sqrtTable.size(); ++i) sqrtTable[i] = static_cast<float>(std::sqrt(static_cast<double>(i)));
         const double step = 2 * p.radius / kCells;
+        columnU.fill(1e4);
+        for (int i = 0; i < kCells; ++i) columnU[static_cast<std::size_t>(i)] = static_cast<float>((i - (kCells - 1) / 2.0) * step);
         for (int j = 0; j < kCells; ++j)
             for (int i = 0; i < kCells; ++i) {
                 double u = (i - (kCells - 1) / 2.0) * step, v = (j - (kCells - 1) / 2.0) * step;
@@ -130,6 +190,7 @@ struct Tables {
                 if (u * u + v * v <= p.radius * p.radius) {
                     circle |= std::uint64_t{1} << (j * kCells + i);
                     ++circleCells;
+                    cellReach = std::max(cellReach, std::sqrt(u * u + v * v));
                 }
             }
     }
@@ -166,10 +227,9 @@ struct Scratch {
 };
 thread_local Scratch scratch;
 
-// Convex hull (counter-clockwise, Andrew's monotone chain).
-std::vector<std::array<double, 2>> convexHull(std::vector<std::array<double, 2>> pts) {
-    std::sort(pts.begin(), pts.end());
-    pts.erase(std::unique(pts.begin(), pts.end()), pts.end());
+// Convex hull (counter-clockwise, Andrew's monotone chain) of points sorted by x, then y, without
+// repeats.
+std::vector<std::array<double, 2>> convexHull(const std::vector<std::array<double, 2>>& pts) {
     if (pts.size() < 3) return pts;
     std::vector<std::array<double, 2>> h(2 * pts.size());
     auto cross = [](const std::array<double, 2>& o, const std::array<double, 2>& a, const std::array<double, 2>& b) {
@@ -231,6 +291,122 @@ struct HullEdges {
             if (q[0] * x + q[1] * y - q[2] > margin) return false;
         return true;
     }
+    // The disc cells of a minutia at (x, y) with direction (c, s) whose centres pass contains().
+    // An edge can only exclude a cell if the minutia lies within the cells' reach of the edge
+    // (1e-6 px covers rounding), so the per-cell test, the same arithmetic as contains(), runs
+    // for the few near edges only.
+    std::uint64_t validCells(double x, double y, double c, double s, double margin, const Tables& T) const {
+        if (!any) return 0;
+        std::uint64_t cells = T.circle;
+        std::array<double, kCells * kCells> cx, cy;  // cell centres in the print's frame
+        auto place = [&] {
+            for (std::size_t k = 0; k < cx.size(); ++k) {
+                const double u = T.cellU[k], v = T.cellV[k];
+                cx[k] = x + u * c - v * s;
+                cy[k] = y + u * s + v * c;
+            }
+        };
+        if (e.empty()) {
+            place();
+            for (std::uint64_t left = cells; left; left &= left - 1) {
+                const int k = __builtin_ctzll(left);
+                if (!contains(cx[static_cast<std::size_t>(k)], cy[static_cast<std::size_t>(k)], margin)) cells &= ~(std::uint64_t{1} << k);
+            }
+            return cells;
+        }
+        bool placed = false;
+        for (const auto& q : e) {
+            if (q[0] * x + q[1] * y - q[2] <= margin - T.cellReach - 1e-6) continue;
+            if (!placed) place();
+            placed = true;
+#if defined(__SSE2__)
+            // Two cells at a time, all of them: cheaper than a branch per cell.
+            const __m128d n0 = _mm_set1_pd(q[0]), n1 = _mm_set1_pd(q[1]), n2 = _mm_set1_pd(q[2]), mg = _mm_set1_pd(margin);
+            std::uint64_t out = 0;
+            for (std::size_t k = 0; k < cx.size(); k += 2) {
+                const __m128d f = _mm_sub_pd(_mm_add_pd(_mm_mul_pd(n0, _mm_loadu_pd(&cx[k])), _mm_mul_pd(n1, _mm_loadu_pd(&cy[k]))), n2);
+                out |= static_cast<std::uint64_t>(_mm_movemask_pd(_mm_cmpgt_pd(f, mg))) << k;
+            }
+            cells &= ~out;
+#else
+            for (std::uint64_t left = cells; left; left &= left - 1) {
+                const int k = __builtin_ctzll(left);
+                if (q[0] * cx[static_cast<std::size_t>(k)] + q[1] * cy[static_cast<std::size_t>(k)] - q[2] > margin) cells &= ~(std::uint64_t{1} << k);
+            }
+#endif
+        }
+        return cells;
+    }
+};
+
+#if defined(__SSE2__)
+// Lane l all ones where bit l of the index is set.
+alignas(16) constexpr std::int32_t kLaneMasks[16][4] = {
+    {0, 0, 0, 0},   {-1, 0, 0, 0},   {0, -1, 0, 0},   {-1, -1, 0, 0},   {0, 0, -1, 0},   {-1, 0, -1, 0},   {0, -1, -1, 0},   {-1, -1, -1, 0},
+    {0, 0, 0, -1},  {-1, 0, 0, -1},  {0, -1, 0, -1},  {-1, -1, 0, -1},  {0, 0, -1, -1},  {-1, 0, -1, -1},  {0, -1, -1, -1},  {-1, -1, -1, -1}};
+#endif
+
+// The sums of one cylinder, by section, row and column; rows padded from 8 to 12 columns so that
+// a neighbour's window (at most 4 columns wide: 6 sigmaS < 4 cells) is one 4-wide operation from
+// its first column. All zero between cylinders: threshold() clears the rows used.
+struct CylinderSums {
+    static constexpr int kStride = 12;
+    alignas(16) float s[kSections][kCells][kStride] = {};
+    unsigned rows = 0;  // rows added to since the last clear
+
+    // Adds a neighbour with direction weights gd (each four times over) to row r's cells c0 + l
+    // for the lanes l set in `lanes` whose squared distance eu2[l] + ev2 is within the spatial
+    // limit. Lanes with nothing to add add 0, which leaves a sum (never negative) as it was.
+    void addRow(int r, int c0, unsigned lanes, const double* eu2, double ev2, const float* gd, const Tables& T) {
+        rows |= 1u << r;
+#if defined(__SSE2__)
+        // Built in registers: four scalar stores read back as a vector stall the store forwarding.
+        const __m128d ev = _mm_set1_pd(ev2), limit2 = _mm_set1_pd(T.spatialLimit2), four = _mm_set1_pd(4);
+        const __m128d d01 = _mm_add_pd(_mm_loadu_pd(eu2), ev), d23 = _mm_add_pd(_mm_loadu_pd(eu2 + 2), ev);
+        const __m128i index = _mm_unpacklo_epi64(_mm_cvttpd_epi32(_mm_mul_pd(d01, four)), _mm_cvttpd_epi32(_mm_mul_pd(d23, four)));
+        const __m128 near = _mm_shuffle_ps(_mm_castpd_ps(_mm_cmple_pd(d01, limit2)), _mm_castpd_ps(_mm_cmple_pd(d23, limit2)), _MM_SHUFFLE(2, 0, 2, 0));
+        const __m128i use = _mm_and_si128(_mm_castps_si128(near), _mm_load_si128(reinterpret_cast<const __m128i*>(kLaneMasks[lanes & 15])));
+        alignas(16) std::int32_t at[4];
+        _mm_store_si128(reinterpret_cast<__m128i*>(at),
+                        _mm_or_si128(_mm_and_si128(use, index), _mm_andnot_si128(use, _mm_set1_epi32(static_cast<int>(T.spatialZero)))));
+        const float* sp = T.spatial.data();
+        const __m128 g = _mm_setr_ps(sp[at[0]], sp[at[1]], sp[at[2]], sp[at[3]]);
+        for (int q = 0; q < kSections; ++q) {
+            float* out = &s[q][r][c0];
+            _mm_storeu_ps(out, _mm_add_ps(_mm_loadu_ps(out), _mm_mul_ps(g, _mm_load_ps(gd + 4 * q))));
+        }
+#else
+        float g[4];
+        for (int l = 0; l < 4; ++l) {
+            double d2 = eu2[l] + ev2;
+            g[l] = T.spatial[(lanes >> l & 1) && d2 <= T.spatialLimit2 ? static_cast<std::size_t>(d2 * 4) : T.spatialZero];
+        }
+        for (int q = 0; q < kSections; ++q) {
+            float* out = &s[q][r][c0];
+            for (int l = 0; l < 4; ++l) out[l] += g[l] * gd[4 * q];
+        }
+#endif
+    }
+
+    // Word q of `bits` gets bit k where cell k's sum in section q exceeds `threshold`.
+    void threshold(float threshold, std::uint64_t* bits) {
+        for (; rows; rows &= rows - 1) {
+            const int r = __builtin_ctz(rows);
+            for (int q = 0; q < kSections; ++q) {
+                float* row = s[q][r];
+#if defined(__SSE2__)
+                const __m128 th = _mm_set1_ps(threshold);
+                const unsigned m = static_cast<unsigned>(_mm_movemask_ps(_mm_cmpgt_ps(_mm_load_ps(row), th)) |
+                                                         _mm_movemask_ps(_mm_cmpgt_ps(_mm_load_ps(row + 4), th)) << 4);
+#else
+                unsigned m = 0;
+                for (int c = 0; c < kCells; ++c) m |= static_cast<unsigned>(row[c] > threshold) << c;
+#endif
+                bits[q] |= std::uint64_t{m} << (r * kCells);
+                std::fill(row, row + kStride, 0.f);
+            }
+        }
+    }
 };
 
 } // namespace
@@ -245,13 +421,35 @@ PreparedTemplate::PreparedTemplate(const Template& t) {
         points_[i] = {static_cast<float>(M[i].x), static_cast<float>(M[i].y), turn16(M[i].angle),
                       static_cast<std::uint8_t>(std::clamp(M[i].quality, 0, 100))};
 
-    std::vector<std::array<double, 2>> pts(n);
-    for (std::size_t i = 0; i < n; ++i) pts[i] = {static_cast<double>(M[i].x), static_cast<double>(M[i].y)};
+    // The minutiae's positions sorted by x, then y, and without repeats, for the hull: as 64-bit
+    // keys (the signed coordinates offset to unsigned), much cheaper to sort than pairs.
+    std::vector<std::uint64_t> keys(n);
+    for (std::size_t i = 0; i < n; ++i)
+        keys[i] = std::uint64_t{static_cast<std::uint32_t>(M[i].x) ^ 0x80000000u} << 32 | (static_cast<std::uint32_t>(M[i].y) ^ 0x80000000u);
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    std::vector<std::array<double, 2>> pts(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i)
+        pts[i] = {static_cast<double>(static_cast<std::int32_t>(static_cast<std::uint32_t>(keys[i] >> 32) ^ 0x80000000u)),
+                  static_cast<double>(static_cast<std::int32_t>(static_cast<std::uint32_t>(keys[i]) ^ 0x80000000u))};
     const HullEdges hull(convexHull(pts));
     const double step = 2 * p.radius / kCells;
     const double reach = p.radius + 3 * p.sigmaS;
     const double limit = 3 * p.sigmaS;
-    std::array<float, kCells * kCells * kSections> sums;
+    const double invStep = 1 / step;
+#if defined(__SSE2__)
+    const __m128i centres = _mm_setr_epi16(kSectionCentres[0], kSectionCentres[1], kSectionCentres[2], kSectionCentres[3], kSectionCentres[4],
+                                           kSectionCentres[5], 0, 0);
+    static_assert(kSections == 6, "the centres fill six lanes");
+#endif
+    const float threshold = static_cast<float>(p.muPsi);
+    CylinderSums sums;
+    std::vector<double> xs(n), ys(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        xs[i] = M[i].x;
+        ys[i] = M[i].y;
+    }
+    std::vector<std::uint32_t> near(n);
     cylinders_.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
         const auto& m = M[i];
@@ -262,55 +460,86 @@ PreparedTemplate::PreparedTemplate(const Template& t) {
         // A minutia deep inside the print has every cell inside (all cell centres lie within
         // the radius); only those near the edge need the test per cell.
         const bool allInside = hull.contains(m.x, m.y, p.omega - p.radius);
-        if (allInside) cyl.valid = T.circle;
-        for (int k = 0; k < kCells * kCells && !allInside; ++k) {
-            if (!(T.circle >> k & 1)) continue;
-            double u = T.cellU[static_cast<std::size_t>(k)], v = T.cellV[static_cast<std::size_t>(k)];
-            if (hull.contains(m.x + u * c - v * s, m.y + u * s + v * c, p.omega)) cyl.valid |= std::uint64_t{1} << k;
-        }
+        cyl.valid = allInside ? T.circle : hull.validCells(m.x, m.y, c, s, p.omega, T);
         cyl.validCount = static_cast<std::uint16_t>(popcount64(cyl.valid));
         if (cyl.validCount < p.minValidCells * T.circleCells) continue;
-        sums.fill(0);
-        int neighbours = 0;
-        for (std::size_t j = 0; j < n; ++j) {
-            if (j == i) continue;
-            double dx = M[j].x - m.x, dy = M[j].y - m.y;
-            if (dx * dx + dy * dy > reach * reach) continue;
-            ++neighbours;
+        // Every minutia within reach counts as a neighbour, whether or not it adds to a cell;
+        // listed first so that a rejected cylinder costs no sums (loops without branches, on
+        // either side of the minutia itself).
+        std::size_t nearCount = 0;
+        auto scan = [&](std::size_t from, std::size_t to) {
+            std::size_t j = from;
+#if defined(__SSE2__)
+            // Two at a time.
+            const __m128d xi = _mm_set1_pd(xs[i]), yi = _mm_set1_pd(ys[i]), r2 = _mm_set1_pd(reach * reach);
+            for (; j + 2 <= to; j += 2) {
+                const __m128d dx = _mm_sub_pd(_mm_loadu_pd(&xs[j]), xi), dy = _mm_sub_pd(_mm_loadu_pd(&ys[j]), yi);
+                const int in = _mm_movemask_pd(_mm_cmple_pd(_mm_add_pd(_mm_mul_pd(dx, dx), _mm_mul_pd(dy, dy)), r2));
+                near[nearCount] = static_cast<std::uint32_t>(j);
+                nearCount += static_cast<std::size_t>(in & 1);
+                near[nearCount] = static_cast<std::uint32_t>(j + 1);
+                nearCount += static_cast<std::size_t>(in >> 1);
+            }
+#endif
+            for (; j < to; ++j) {
+                const double dx = xs[j] - xs[i], dy = ys[j] - ys[i];
+                near[nearCount] = static_cast<std::uint32_t>(j);
+                nearCount += dx * dx + dy * dy <= reach * reach;
+            }
+        };
+        scan(0, i);
+        scan(i + 1, n);
+        if (nearCount < static_cast<std::size_t>(p.minNeighbours)) continue;
+        for (std::size_t q = 0; q < nearCount; ++q) {
+            const std::uint32_t j = near[q];
+            double dx = xs[j] - xs[i], dy = ys[j] - ys[i];
             // The neighbour in this minutia's frame.
             double u = dx * c + dy * s, v = -dx * s + dy * c;
+            const CellWindow w = cellWindow(u, v, limit, step, invStep);
+            const int i0 = w.i0, i1 = w.i1, j0 = w.j0, j1 = w.j1;
+            if (i0 > i1 || j0 > j1) continue;
             std::int16_t rel = static_cast<std::int16_t>(points_[j].angle - points_[i].angle);
-            float gd[kSections];
-            for (int k = 0; k < kSections; ++k) {
-                // Slice k is centred on -pi + (k + 1/2) 2pi / kSections.
-                std::int16_t centre = static_cast<std::int16_t>(-32768 + (2 * k + 1) * 32768 / kSections);
-                gd[k] = T.directional[static_cast<std::size_t>(turnDiff(rel, centre) >> 6)];
+            alignas(16) float gd[kSections * 4];
+#if defined(__SSE2__)
+            // turnDiff(rel, centre) >> 6 for all six centres at once (|-32768| comes out as 32768, unsigned).
+            alignas(16) std::uint16_t at[8];
+            {
+                const __m128i d = _mm_sub_epi16(_mm_set1_epi16(rel), centres), sign = _mm_srai_epi16(d, 15);
+                _mm_store_si128(reinterpret_cast<__m128i*>(at), _mm_srli_epi16(_mm_sub_epi16(_mm_xor_si128(d, sign), sign), 6));
             }
-            int i0 = std::max(0, static_cast<int>(std::ceil((u - limit) / step + (kCells - 1) / 2.0)));
-            int i1 = std::min(kCells - 1, static_cast<int>(std::floor((u + limit) / step + (kCells - 1) / 2.0)));
-            int j0 = std::max(0, static_cast<int>(std::ceil((v - limit) / step + (kCells - 1) / 2.0)));
-            int j1 = std::min(kCells - 1, static_cast<int>(std::floor((v + limit) / step + (kCells - 1) / 2.0)));
-            for (int cj = j0; cj <= j1; ++cj)
-                for (int ci = i0; ci <= i1; ++ci) {
-                    const int k = cj * kCells + ci;
-                    if (!(cyl.valid >> k & 1)) continue;
-                    double eu = T.cellU[static_cast<std::size_t>(k)] - u, ev = T.cellV[static_cast<std::size_t>(k)] - v;
-                    double d2 = eu * eu + ev * ev;
-                    if (d2 > T.spatialLimit2) continue;
-                    float gs = T.spatial[static_cast<std::size_t>(d2 * 4)];
-                    float* out = &sums[static_cast<std::size_t>(k * kSections)];
-                    for (int q = 0; q < kSections; ++q) out[q] += gs * gd[q];
-                }
+            for (std::size_t k = 0; k < kSections; ++k) _mm_store_ps(gd + 4 * k, _mm_set1_ps(T.directional[at[k]]));
+#else
+            for (std::size_t k = 0; k < kSections; ++k)
+                std::fill(gd + 4 * k, gd + 4 * k + 4, T.directional[static_cast<std::size_t>(turnDiff(rel, kSectionCentres[k]) >> 6)]);
+#endif
+            // Squared distances to the cell centres: columns share u and rows share v. Four
+            // columns from i0; those past i1 are left out by the mask.
+            const unsigned columns = (2u << i1) - (1u << i0);
+            double eu2[4];
+            for (int l = 0; l < 4; ++l) {
+                double eu = T.columnU[static_cast<std::size_t>(i0 + l)] - u;
+                eu2[l] = eu * eu;
+            }
+            for (int cj = j0; cj <= j1; ++cj) {
+                const unsigned live = static_cast<unsigned>(cyl.valid >> (cj * kCells)) & columns;
+                if (!live) continue;
+                double ev = T.cellV[static_cast<std::size_t>(cj * kCells)] - v;
+                sums.addRow(cj, i0, live >> i0, eu2, ev * ev, gd, T);
+            }
         }
-        if (neighbours < p.minNeighbours) continue;
-        const float threshold = static_cast<float>(p.muPsi);
-        for (int k = 0; k < kCells * kCells; ++k)
-            for (int q = 0; q < kSections; ++q)
-                if (sums[static_cast<std::size_t>(k * kSections + q)] > threshold) cyl.bits[q] |= std::uint64_t{1} << k;
+        sums.threshold(threshold, cyl.bits);
         cylinders_.push_back(cyl);
     }
-    // By direction, for the comparison's direction window.
-    std::stable_sort(cylinders_.begin(), cylinders_.end(), [](const Cylinder& a, const Cylinder& b) { return a.angle < b.angle; });
+    // By direction, for the comparison's direction window; equal directions in minutia order.
+    // Keys of direction and position sorted, then the cylinders copied in that order: cheaper
+    // than a stable sort of the cylinders themselves.
+    std::vector<std::uint32_t> order(cylinders_.size());
+    for (std::size_t k = 0; k < order.size(); ++k)
+        order[k] = static_cast<std::uint32_t>(cylinders_[k].angle + 32768) << 16 | static_cast<std::uint32_t>(k);
+    std::sort(order.begin(), order.end());
+    std::vector<Cylinder> sorted(order.size());
+    for (std::size_t k = 0; k < order.size(); ++k) sorted[k] = cylinders_[order[k] & 0xffff];
+    std::copy(sorted.begin(), sorted.end(), cylinders_.begin());
 }
 
 std::size_t PreparedTemplate::memoryBytes() const {

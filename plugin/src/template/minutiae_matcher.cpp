@@ -371,6 +371,8 @@ struct CylinderSums {
                         _mm_or_si128(_mm_and_si128(use, index), _mm_andnot_si128(use, _mm_set1_epi32(static_cast<int>(T.spatialZero)))));
         const float* sp = T.spatial.data();
         const __m128 g = _mm_setr_ps(sp[at[0]], sp[at[1]], sp[at[2]], sp[at[3]]);
+        // (Loops over the sections unrolled here and below: their control costs about as much as their work.)
+#pragma GCC unroll 6
         for (int q = 0; q < kSections; ++q) {
             float* out = &s[q][r][c0];
             _mm_storeu_ps(out, _mm_add_ps(_mm_loadu_ps(out), _mm_mul_ps(g, _mm_load_ps(gd + 4 * q))));
@@ -392,6 +394,7 @@ struct CylinderSums {
     void threshold(float threshold, std::uint64_t* bits) {
         for (; rows; rows &= rows - 1) {
             const int r = __builtin_ctz(rows);
+#pragma GCC unroll 6
             for (int q = 0; q < kSections; ++q) {
                 float* row = s[q][r];
 #if defined(__SSE2__)
@@ -507,6 +510,7 @@ PreparedTemplate::PreparedTemplate(const Template& t) {
                 const __m128i d = _mm_sub_epi16(_mm_set1_epi16(rel), centres), sign = _mm_srai_epi16(d, 15);
                 _mm_store_si128(reinterpret_cast<__m128i*>(at), _mm_srli_epi16(_mm_sub_epi16(_mm_xor_si128(d, sign), sign), 6));
             }
+#pragma GCC unroll 6
             for (std::size_t k = 0; k < kSections; ++k) _mm_store_ps(gd + 4 * k, _mm_set1_ps(T.directional[at[k]]));
 #else
             for (std::size_t k = 0; k < kSections; ++k)

@@ -366,11 +366,10 @@ struct CylinderSums {
         const __m128i index = _mm_unpacklo_epi64(_mm_cvttpd_epi32(_mm_mul_pd(d01, four)), _mm_cvttpd_epi32(_mm_mul_pd(d23, four)));
         const __m128 near = _mm_shuffle_ps(_mm_castpd_ps(_mm_cmple_pd(d01, limit2)), _mm_castpd_ps(_mm_cmple_pd(d23, limit2)), _MM_SHUFFLE(2, 0, 2, 0));
         const __m128i use = _mm_and_si128(_mm_castps_si128(near), _mm_load_si128(reinterpret_cast<const __m128i*>(kLaneMasks[lanes & 15])));
-        alignas(16) std::int32_t at[4];
-        _mm_store_si128(reinterpret_cast<__m128i*>(at),
-                        _mm_or_si128(_mm_and_si128(use, index), _mm_andnot_si128(use, _mm_set1_epi32(static_cast<int>(T.spatialZero)))));
+        const __m128i at = _mm_or_si128(_mm_and_si128(use, index), _mm_andnot_si128(use, _mm_set1_epi32(static_cast<int>(T.spatialZero))));
         const float* sp = T.spatial.data();
-        const __m128 g = _mm_setr_ps(sp[at[0]], sp[at[1]], sp[at[2]], sp[at[3]]);
+        const __m128 g = _mm_setr_ps(sp[_mm_cvtsi128_si32(at)], sp[_mm_cvtsi128_si32(_mm_shuffle_epi32(at, 1))],
+                                     sp[_mm_cvtsi128_si32(_mm_shuffle_epi32(at, 2))], sp[_mm_cvtsi128_si32(_mm_shuffle_epi32(at, 3))]);
         // (Loops over the sections unrolled here and below: their control costs about as much as their work.)
 #pragma GCC unroll 6
         for (int q = 0; q < kSections; ++q) {
@@ -524,9 +523,9 @@ PreparedTemplate::PreparedTemplate(const Template& t) {
                 double eu = T.columnU[static_cast<std::size_t>(i0 + l)] - u;
                 eu2[l] = eu * eu;
             }
+            // (A row without valid cells in the window adds 0: cheaper than a branch that mispredicts.)
             for (int cj = j0; cj <= j1; ++cj) {
                 const unsigned live = static_cast<unsigned>(cyl.valid >> (cj * kCells)) & columns;
-                if (!live) continue;
                 double ev = T.cellV[static_cast<std::size_t>(cj * kCells)] - v;
                 sums.addRow(cj, i0, live >> i0, eu2, ev * ev, gd, T);
             }

@@ -117,11 +117,11 @@ namespace fpb::tmpl {
 ///
 /// Two stages. The first scores every entry from a compact index of its minutia pairs (length and
 /// the two minutiae's directions relative to the line joining them, as a 15-bit code, plus the
-/// index of the pair's first minutia): codes it shares with the probe vote for a rotation (the
-/// difference of the first minutiae's directions), and the best rotation's votes are the score
-/// (small-integer look-ups only). The best few thousand by that score are then checked for
-/// translation too and ranked ahead of the rest by the largest set of votes that agree on it. The
-/// best `shortlist` entries then get the exact comparison, which alone decides the scores returned.
+/// index of the pair's first minutia): each code it shares with the probe votes for a rotation and
+/// a translation, and the largest cluster of agreeing votes is the score. The best few thousand
+/// are then aligned on their cluster's votes and ranked ahead of the rest by how many of their
+/// minutiae land on the probe's. The best `shortlist` entries then get the exact comparison,
+/// which alone decides the scores returned.
 /// A gallery no larger than the shortlist is compared exhaustively.
 class Identifier {
 public:

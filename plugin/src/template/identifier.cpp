@@ -1,26 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // 1:N identification in two stages (see Identifier in fingerprint_template.h).
 //
-// First stage: every pair of minutiae 30 to 240 pixels apart is described by its length and the
-// direction of each minutia relative to the line joining them (invariant to rotation and
-// translation), quantised to 30 x 32 x 32 = 30,720 codes (7-pixel length steps ranked mates
-// better than 10-pixel ones), plus the index of the pair's first minutia. The probe keeps, per
-// code, the set of directions of its first minutiae with that code in 16 steps (a 16-bit mask).
-// For an entry, each shared code votes for the rotation between the two first minutiae; the score
-// is the best pair of adjacent rotation steps, divided by the square root of the entry's code
-// count. (The line's own direction, stored before, is the first minutia's plus the quantised
-// angle between them, so the minutia index replaces it at no extra memory and also gives the
-// position that the translation check below needs.)
-// The best kRecheck entries by that score then get a second look: the votes of their best rotation
-// (widened by a step on each side) are gathered by the translation that takes the entry's first
-// minutia onto the probe's, and the largest cluster of agreeing translations, divided by the same
-// square root, ranks them ahead of the rest. The rotation vote alone also rewards impostors whose
-// ridge flow resembles the probe's (their pairs agree in length and angles and in rotation, but
-// not in place), which is what pushed most missed mates out of the shortlist.
-// Long pairs carry the global layout of the print, which is what the exact comparison rewards, and
-// the rotation vote keeps impostors' chance agreements (spread over all rotations) low. Short
-// neighbour-only codes, cylinder-like neighbourhood bit codes, codes without the rotation vote and
-// codes spread to adjacent bins all ranked the right candidate worse (numbers in BENCHMARKS.md).
+// First stage, in three steps:
+// 1. Every pair of minutiae 30 to 240 pixels apart is described by its length and the direction of
+//    each minutia relative to the line joining them (invariant to rotation and translation),
+//    quantised to 30 x 32 x 32 = 30,720 codes (7-pixel length steps), plus the index of the pair's
+//    first minutia. An entry stores one order of each pair, the probe both.
+// 2. Every entry: each code it shares with the probe votes for the rotation (the difference of the
+//    two first minutiae's directions, 16 steps) and the translation (24-pixel cells) that take the
+//    entry's first minutia onto the probe's. The score is the largest number of votes in a window
+//    of 2 rotation steps x 2 x 2 cells, divided by the square root of the entry's code count.
+//    Votes are added straight into the windows that hold them, so the peak is known when the
+//    entry's last code is done (no search over the accumulator afterwards), and a bit set of the
+//    probe's codes (4 KB, in the first-level cache) skips the codes the probe lacks.
+// 3. The best kRefine entries are aligned on the votes of their peak window (mean rotation, then
+//    mean translation) and scored by the number of their minutiae that land within kPairRadius and
+//    30 degrees of a distinct probe minutia, squared over the entry's minutia count; they rank ahead
+//    of the rest by that score.
+// Votes alone ranked some mates behind thousands of impostors: a mate with few minutiae, or a
+// press that overlaps the enrolled one little, shares few codes with the probe, while an impostor
+// with a similar ridge flow shares many by chance. The count of minutiae that coincide after the
+// alignment uses every minutia, not just the pairs whose three quantised values agree, and chance
+// coincidences within 10 pixels are rare (numbers in BENCHMARKS.md).
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -36,16 +37,21 @@ constexpr double kPi = 3.14159265358979323846;
 constexpr double kMinPair = 30, kMaxPair = 240, kPairBin = 7;
 constexpr int kLengthBins = 30, kAngleBins = 32;
 constexpr std::size_t kCodeSpace = static_cast<std::size_t>(kLengthBins) * kAngleBins * kAngleBins;
-constexpr int kLineSteps = 16;
+/// Rotation steps of the vote.
+constexpr int kRotationSteps = 16;
 /// Stored codes per entry at most (the shortest pairs are kept), which bounds the gallery memory
 /// (3 bytes each: code and first minutia).
 constexpr std::size_t kMaxCodes = 512;
-/// Entries given the translation check; the mates it rescues ranked up to about 4,000 by rotation
-/// alone, and the check costs several times the rotation vote per entry.
-constexpr std::size_t kRecheck = 5000;
-/// Translation cells of the check, in pixels; a cluster is the best 2 x 2 cells.
+/// Translation cells of the vote, in pixels, and cells per side (translations within +-768 px).
 constexpr float kTranslationCell = 24;
 constexpr int kGrid = 64;
+constexpr int kPlane = kGrid * kGrid;
+/// Entries aligned and paired in step 3: the votes ranked every mate of the benchmark within the
+/// best 3,600, and pairing costs about a tenth of the whole first stage per thousand entries.
+constexpr std::size_t kRefine = 8000;
+/// Minutiae pair after the alignment within this distance (pixels) and kPairAngle (1/65536 turn).
+constexpr float kPairRadius = 10;
+constexpr int kPairAngle = 5461;  // 30 degrees
 
 inline int angleBin(double a) {
     // a: any angle; the bin of a mod 2π.
@@ -62,15 +68,10 @@ std::uint16_t packAngle(double a) {
     return static_cast<std::uint16_t>(static_cast<long>(std::lround(t * 65536)) & 0xffff);
 }
 
-/// A minutia's direction in rotation steps: the rotation between two templates, in steps, is the
-/// difference of two paired minutiae's steps (both stages), so no line direction need be stored.
-inline unsigned minutiaStep(std::uint16_t packed) { return packed >> 12; }
-static_assert(kLineSteps == 16, "minutiaStep keeps the top 4 bits of a 16-bit angle");
 
 struct PairCode {
     double length;
     std::uint16_t code;
-    std::uint8_t line;   ///< direction of the first minutia, 0..15 (see minutiaStep)
     std::uint8_t first;  ///< index of the first minutia
 };
 
@@ -88,11 +89,9 @@ void pairCodes(std::size_t n, GetX gx, GetY gy, GetA ga, bool bothOrders, std::v
             int lb = std::min(kLengthBins - 1, static_cast<int>((d - kMinPair) / kPairBin));
             double line = std::atan2(dy, dx);
             int ai = angleBin(line - ga(i)), aj = angleBin(line + kPi - ga(j));
-            out.push_back({d, static_cast<std::uint16_t>((lb * kAngleBins + ai) * kAngleBins + aj),
-                           static_cast<std::uint8_t>(minutiaStep(packAngle(ga(i)))), static_cast<std::uint8_t>(i)});
+            out.push_back({d, static_cast<std::uint16_t>((lb * kAngleBins + ai) * kAngleBins + aj), static_cast<std::uint8_t>(i)});
             if (bothOrders)
-                out.push_back({d, static_cast<std::uint16_t>((lb * kAngleBins + aj) * kAngleBins + ai),
-                               static_cast<std::uint8_t>(minutiaStep(packAngle(ga(j)))), static_cast<std::uint8_t>(j)});
+                out.push_back({d, static_cast<std::uint16_t>((lb * kAngleBins + aj) * kAngleBins + ai), static_cast<std::uint8_t>(j)});
         }
 }
 
@@ -179,52 +178,25 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
     pairCodes(
         M.size(), [&](std::size_t i) { return double(M[i].x); }, [&](std::size_t i) { return double(M[i].y); },
         [&](std::size_t i) { return M[i].angle; }, true, pc);
-    std::vector<std::uint16_t> lines(kCodeSpace, 0);
-    for (const auto& c : pc) lines[c.code] = static_cast<std::uint16_t>(lines[c.code] | 1u << c.line);
-    std::vector<std::uint16_t> scores(size());
-    std::vector<std::uint8_t> bestStep(size());  // first step of the best pair of rotation steps
-    auto work = [&](std::size_t from, std::size_t to) {
-        for (std::size_t e = from; e < to; ++e) {
-            const Packed* em = minutiae_.data() + minutiaStart_[e];
-            std::array<std::uint16_t, kLineSteps> votes{};
-            for (std::uint32_t k = codeStart_[e]; k < codeStart_[e + 1]; ++k) {
-                unsigned m = lines[codes_[k]];
-                if (m == 0) continue;
-                // Rotation steps from this entry's first minutia to each of the probe's with the code.
-                unsigned r = minutiaStep(em[firsts_[k]].angle);
-                m = ((m >> r) | (m << (kLineSteps - r))) & 0xffffu;
-                while (m) {
-                    ++votes[static_cast<std::size_t>(__builtin_ctz(m))];
-                    m &= m - 1;
-                }
-            }
-            unsigned best = 0, at = 0;
-            for (unsigned r = 0; r < kLineSteps; ++r) {
-                unsigned v = votes[r] + votes[(r + 1) % kLineSteps];
-                if (v > best) best = v, at = r;
-            }
-            bestStep[e] = static_cast<std::uint8_t>(at);
-            // Scaled so that the quotient keeps its resolution in 16 bits.
-            double n = codeStart_[e + 1] - codeStart_[e];
-            scores[e] = static_cast<std::uint16_t>(std::min(65535.0, 256.0 * best / std::sqrt(n + 1)));
-        }
-    };
-    const unsigned w = workers(size() / 64);
-    runOnThreads(w, [&](unsigned t) { work(size() * t / w, size() * (t + 1) / w); });
-    const std::size_t recheck = std::min(size(), kRecheck);
-    if (recheck == 0) return scores;
-
-    // The probe's pairs by code: line step and first minutia of each.
+    // The probe's codes as a bit set, and its pairs by code (the first minutia of each).
+    std::vector<std::uint64_t> present(kCodeSpace / 64 + 1, 0);
     std::vector<std::uint32_t> start(kCodeSpace + 1, 0);
-    for (const auto& c : pc) ++start[c.code + 1u];
+    for (const auto& c : pc) {
+        present[c.code >> 6] |= std::uint64_t{1} << (c.code & 63);
+        ++start[c.code + 1u];
+    }
     for (std::size_t c = 0; c < kCodeSpace; ++c) start[c + 1] += start[c];
-    std::vector<std::uint16_t> probePair(pc.size());  // line step << 8 | first minutia
+    std::vector<std::uint8_t> probeFirst(pc.size());
     {
         std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
-        for (const auto& c : pc) probePair[fill[c.code]++] = static_cast<std::uint16_t>(c.line << 8 | c.first);
+        for (const auto& c : pc) probeFirst[fill[c.code]++] = c.first;
     }
-    std::vector<std::uint16_t> probeAngle(M.size());
-    for (std::size_t i = 0; i < M.size(); ++i) probeAngle[i] = packAngle(M[i].angle);
+    struct ProbeMinutia {
+        float x, y;
+        std::uint16_t angle;
+    };
+    std::vector<ProbeMinutia> pm(M.size());
+    for (std::size_t i = 0; i < M.size(); ++i) pm[i] = {static_cast<float>(M[i].x), static_cast<float>(M[i].y), packAngle(M[i].angle)};
     // Cosine and sine of a rotation in 1/256 turns (1.4 degrees, finer than the angles' noise).
     static const auto trig = [] {
         std::array<std::array<float, 2>, 256> t{};
@@ -232,63 +204,125 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
             t[i] = {static_cast<float>(std::cos((i + 0.5) * 2 * kPi / 256)), static_cast<float>(std::sin((i + 0.5) * 2 * kPi / 256))};
         return t;
     }();
+    // Calls vote(accumulator cell, entry minutia, probe minutia, rotation) for every code entry e
+    // shares with the probe whose translation lies on the grid. The cell is rotation step x
+    // translation cell; a window (2 x 2 x 2 cells) is named by its lowest cell, so the windows
+    // holding cell c are c, c - 1, c - kGrid, c - kGrid - 1 and the same one rotation step lower.
+    const float inv = 1.0f / kTranslationCell;
+    auto forEachVote = [&](std::size_t e, auto&& vote) {
+        const Packed* em = minutiae_.data() + minutiaStart_[e];
+        const std::uint32_t end = codeStart_[e + 1];
+        for (std::uint32_t k = codeStart_[e]; k < end; ++k) {
+            const unsigned code = codes_[k];
+            if (!(present[code >> 6] >> (code & 63) & 1)) continue;
+            const Packed& a = em[firsts_[k]];
+            const float ax = a.x, ay = a.y;
+            for (std::uint32_t t = start[code]; t < start[code + 1]; ++t) {
+                const ProbeMinutia& q = pm[probeFirst[t]];
+                const std::uint16_t rot = static_cast<std::uint16_t>(q.angle - a.angle);
+                const auto& cs = trig[rot >> 8];
+                const float fx = (q.x - (cs[0] * ax - cs[1] * ay)) * inv + kGrid / 2;
+                const float fy = (q.y - (cs[1] * ax + cs[0] * ay)) * inv + kGrid / 2;
+                if (!(fx >= 1 && fy >= 1 && fx < kGrid && fy < kGrid)) continue;
+                const auto cell = static_cast<std::uint32_t>((rot >> 12) * kPlane + static_cast<int>(fy) * kGrid + static_cast<int>(fx));
+                vote(cell, firsts_[k], probeFirst[t], cs);
+            }
+        }
+    };
+    auto lowerStep = [](std::uint32_t cell) { return (cell + (kRotationSteps - 1) * kPlane) % (kRotationSteps * kPlane); };
+
+    std::vector<std::uint16_t> scores(size());
+    std::vector<std::uint32_t> peak(size());  // the window with the most votes
+    auto vote = [&](std::size_t from, std::size_t to) {
+        std::vector<std::uint16_t> windows(static_cast<std::size_t>(kRotationSteps) * kPlane, 0);
+        std::vector<std::uint32_t> touched;
+        std::uint16_t* w = windows.data();
+        for (std::size_t e = from; e < to; ++e) {
+            unsigned best = 0;
+            std::uint32_t at = 0;
+            touched.clear();
+            forEachVote(e, [&](std::uint32_t cell, unsigned, unsigned, const std::array<float, 2>&) {
+                for (std::uint32_t c : {cell, lowerStep(cell)}) {
+                    touched.push_back(c);
+                    for (std::uint32_t win : {c, c - 1, c - kGrid, c - kGrid - 1})
+                        if (++w[win] > best) best = w[win], at = win;
+                }
+            });
+            for (std::uint32_t c : touched) w[c] = w[c - 1] = w[c - kGrid] = w[c - kGrid - 1] = 0;
+            const double n = codeStart_[e + 1] - codeStart_[e];
+            // Scaled so that the quotient keeps its resolution in 15 bits (the upper half of the range
+            // is for the entries of step 3).
+            scores[e] = static_cast<std::uint16_t>(std::min(32767.0, 128.0 * best / std::sqrt(n + 1)));
+            peak[e] = at;
+        }
+    };
+    const unsigned w = workers(size() / 64);
+    runOnThreads(w, [&](unsigned t) { vote(size() * t / w, size() * (t + 1) / w); });
+
+    const std::size_t refine = std::min(size(), kRefine);
+    if (refine == 0) return scores;
     std::vector<std::uint32_t> order(size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
-    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(recheck - 1), order.end(),
+    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(refine - 1), order.end(),
                      [&](std::uint32_t a, std::uint32_t b) { return scores[a] != scores[b] ? scores[a] > scores[b] : a < b; });
-    order.resize(recheck);
-    std::vector<std::uint16_t> second(recheck);
-    auto check = [&](std::size_t from, std::size_t to) {
-        std::vector<std::uint16_t> grid(kGrid * kGrid, 0);
-        std::vector<std::uint16_t> touched;
-        const float inv = 1.0f / kTranslationCell;
+    order.resize(refine);
+    std::vector<std::uint16_t> paired(refine);
+    auto pair = [&](std::size_t from, std::size_t to) {
+        std::vector<std::pair<std::uint8_t, std::uint8_t>> pairs;
+        std::vector<std::uint8_t> used(M.size());
         for (std::size_t q = from; q < to; ++q) {
             const std::size_t e = order[q];
             const Packed* em = minutiae_.data() + minutiaStart_[e];
-            // The best pair of rotation steps and one more on each side.
-            const unsigned w0 = (bestStep[e] + kLineSteps - 1) % kLineSteps;
-            const unsigned window = ((0xfu << w0) | (0xfu << w0 >> kLineSteps)) & 0xffffu;
-            touched.clear();
-            for (std::uint32_t k = codeStart_[e]; k < codeStart_[e + 1]; ++k) {
-                const unsigned code = codes_[k];
-                const Packed& a = em[firsts_[k]];
-                const unsigned el = minutiaStep(a.angle);
-                unsigned m = lines[code];
-                m = ((m >> el) | (m << (kLineSteps - el))) & 0xffffu;
-                if ((m & window) == 0) continue;
-                for (std::uint32_t t = start[code]; t < start[code + 1]; ++t) {
-                    const unsigned pl = probePair[t] >> 8, pf = probePair[t] & 0xffu;
-                    if (!((window >> ((pl - el) & (kLineSteps - 1))) & 1u)) continue;
-                    // Rotation from the two minutiae's own directions; the translation that then
-                    // takes the entry's minutia onto the probe's.
-                    const auto& cs = trig[static_cast<std::uint16_t>(probeAngle[pf] - a.angle) >> 8];
-                    const float tx = static_cast<float>(M[pf].x) - (cs[0] * a.x - cs[1] * a.y);
-                    const float ty = static_cast<float>(M[pf].y) - (cs[1] * a.x + cs[0] * a.y);
-                    const float fx = tx * inv + kGrid / 2, fy = ty * inv + kGrid / 2;
-                    if (!(fx >= 0 && fy >= 0 && fx < kGrid && fy < kGrid)) continue;
-                    const int c = static_cast<int>(fy) * kGrid + static_cast<int>(fx);
-                    if (grid[static_cast<std::size_t>(c)]++ == 0) touched.push_back(static_cast<std::uint16_t>(c));
+            const std::uint32_t lo = peak[e], hi = (lo + kPlane) % (kRotationSteps * kPlane);
+            // The votes inside the peak window: their mean rotation, then the mean translation.
+            double sumCos = 0, sumSin = 0;
+            pairs.clear();
+            forEachVote(e, [&](std::uint32_t cell, unsigned entryMinutia, unsigned probeMinutia, const std::array<float, 2>& cs) {
+                for (std::uint32_t base : {lo, hi})
+                    for (std::uint32_t c : {base, base + 1, base + kGrid, base + kGrid + 1})
+                        if (cell == c) {
+                            sumCos += cs[0];
+                            sumSin += cs[1];
+                            pairs.emplace_back(entryMinutia, probeMinutia);
+                            return;
+                        }
+            });
+            if (pairs.empty()) {
+                paired[q] = 0;
+                continue;
+            }
+            const double angle = std::atan2(sumSin, sumCos), c = std::cos(angle), s = std::sin(angle);
+            double tx = 0, ty = 0;
+            for (auto [ei, pi] : pairs) {
+                tx += pm[pi].x - (c * em[ei].x - s * em[ei].y);
+                ty += pm[pi].y - (s * em[ei].x + c * em[ei].y);
+            }
+            tx /= static_cast<double>(pairs.size());
+            ty /= static_cast<double>(pairs.size());
+            // Each entry minutia takes the nearest free probe minutia within reach.
+            const std::uint16_t turn = packAngle(angle);
+            std::fill(used.begin(), used.end(), 0);
+            int count = 0;
+            const std::size_t n = minutiaStart_[e + 1] - minutiaStart_[e];
+            for (std::size_t i = 0; i < n; ++i) {
+                const float x = static_cast<float>(c * em[i].x - s * em[i].y + tx), y = static_cast<float>(s * em[i].x + c * em[i].y + ty);
+                const std::uint16_t a = static_cast<std::uint16_t>(em[i].angle + turn);
+                int nearest = -1;
+                float reach = kPairRadius * kPairRadius;
+                for (std::size_t j = 0; j < pm.size(); ++j) {
+                    const float dx = pm[j].x - x, dy = pm[j].y - y, d2 = dx * dx + dy * dy;
+                    if (used[j] || d2 > reach || std::abs(static_cast<int>(static_cast<std::int16_t>(pm[j].angle - a))) > kPairAngle) continue;
+                    reach = d2;
+                    nearest = static_cast<int>(j);
                 }
+                if (nearest >= 0) used[static_cast<std::size_t>(nearest)] = 1, ++count;
             }
-            unsigned best = 0;
-            for (std::uint16_t c : touched) {
-                const int x = c % kGrid, y = c / kGrid;
-                for (int y0 = std::max(0, y - 1); y0 <= std::min(y, kGrid - 2); ++y0)
-                    for (int x0 = std::max(0, x - 1); x0 <= std::min(x, kGrid - 2); ++x0) {
-                        const std::size_t at = static_cast<std::size_t>(y0 * kGrid + x0);
-                        best = std::max<unsigned>(best, grid[at] + grid[at + 1] + grid[at + kGrid] + grid[at + kGrid + 1]);
-                    }
-            }
-            for (std::uint16_t c : touched) grid[c] = 0;
-            double n = codeStart_[e + 1] - codeStart_[e];
-            second[q] = static_cast<std::uint16_t>(std::min(32767.0, 128.0 * best / std::sqrt(n + 1)));
+            paired[q] = static_cast<std::uint16_t>(std::min(32767.0, 1000.0 * count * count / static_cast<double>(n)));
         }
     };
-    const unsigned w2 = workers(recheck / 16);
-    runOnThreads(w2, [&](unsigned t) { check(recheck * t / w2, recheck * (t + 1) / w2); });
-    // The checked entries rank ahead of the rest (upper half of the range), by the check.
-    for (auto& v : scores) v = static_cast<std::uint16_t>(v >> 1);
-    for (std::size_t q = 0; q < recheck; ++q) scores[order[q]] = static_cast<std::uint16_t>(32768u + second[q]);
+    const unsigned w2 = workers(refine / 16);
+    runOnThreads(w2, [&](unsigned t) { pair(refine * t / w2, refine * (t + 1) / w2); });
+    for (std::size_t q = 0; q < refine; ++q) scores[order[q]] = static_cast<std::uint16_t>(32768u + paired[q]);
     return scores;
 }
 

@@ -317,7 +317,7 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
                 }
                 if (nearest >= 0) used[static_cast<std::size_t>(nearest)] = 1, ++count;
             }
-            paired[q] = static_cast<std::uint16_t>(std::min(32767.0, 1000.0 * count * count / static_cast<double>(n)));
+            paired[q] = static_cast<std::uint16_t>(std::min(32767.0, 100.0 * count * count / static_cast<double>(n)));
         }
     };
     const unsigned w2 = workers(refine / 16);

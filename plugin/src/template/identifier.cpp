@@ -43,6 +43,10 @@ constexpr int kRotationSteps = 16;
 /// Stored codes per entry at most (the shortest pairs are kept), which bounds the gallery memory
 /// (3 bytes each: code and first minutia).
 constexpr std::size_t kMaxCodes = 512;
+/// The probe's codes at most (its shortest pairs, both orders): the vote's time grows with them,
+/// and a probe of 80 minutiae has 5,600; 2,400 kept every mate's rank and cut the slowest
+/// searches by a sixth (BENCHMARKS.md).
+constexpr std::size_t kMaxProbeCodes = 2400;
 /// Translation cells of the vote, in pixels, and cells per side (translations within +-768 px).
 constexpr float kTranslationCell = 24;
 constexpr int kGrid = 64;
@@ -179,6 +183,11 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
     pairCodes(
         M.size(), [&](std::size_t i) { return double(M[i].x); }, [&](std::size_t i) { return double(M[i].y); },
         [&](std::size_t i) { return M[i].angle; }, true, pc);
+    if (pc.size() > kMaxProbeCodes) {
+        std::nth_element(pc.begin(), pc.begin() + static_cast<std::ptrdiff_t>(kMaxProbeCodes), pc.end(),
+                         [](const PairCode& a, const PairCode& b) { return a.length < b.length; });
+        pc.resize(kMaxProbeCodes);
+    }
     // The probe's codes as a bit set, and its pairs by code (the first minutia of each).
     std::vector<std::uint64_t> present(kCodeSpace / 64 + 1, 0);
     std::vector<std::uint32_t> start(kCodeSpace + 1, 0);

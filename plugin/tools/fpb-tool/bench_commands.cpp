@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
+#include <unordered_map>
 
 #include "image/image_files.h"
 #include "synthetic_finger.h"
@@ -108,9 +109,9 @@ int runBenchIdentify(const BenchArgs& a) {
     std::size_t aboveThreshold = 0, sameAboveThreshold = 0, sameWhenExhaustiveIsMate = 0;
     std::vector<std::size_t> mateIndex;
     for (std::size_t i = 0; i < id.size(); ++i) mateIndex.push_back(i);
-    std::map<std::string, std::size_t> indexOfKey;
+    std::unordered_map<std::string, std::size_t> indexOfKey;
     for (std::size_t i = 0; i < id.size(); ++i)
-        if (id.key(i).rfind("generated/", 0) != 0) indexOfKey[id.key(i)] = i;
+        indexOfKey[id.key(i)] = i;
     int bestImpostorExhaustive = 0;
     for (std::size_t p = 0; p < probes.size(); ++p) {
         const auto& [finger, probe] = probes[p];
@@ -143,10 +144,19 @@ int runBenchIdentify(const BenchArgs& a) {
                 sameAboveThreshold += agree;
             }
             if (!isMate && !all.empty()) bestImpostorExhaustive = std::max(bestImpostorExhaustive, all[0].score);
-            // Progress (the exhaustive searches are slow) and the per-probe outcome.
+            // Progress (the exhaustive searches are slow) and the per-probe outcome; where the two
+            // differ, also where the first stage ranked the exhaustive best.
+            std::string missed;
+            if (!agree && !all.empty()) {
+                const std::size_t bi = indexOfKey.at(all[0].key);
+                std::size_t bestRank = 0;
+                for (std::size_t i = 0; i < firstScores.size(); ++i)
+                    bestRank += firstScores[i] > firstScores[bi] || (firstScores[i] == firstScores[bi] && i < bi);
+                missed = " (the first stage ranked it " + std::to_string(bestRank) + ")";
+            }
             std::cerr << "probe " << p + 1 << "/" << probes.size() << " " << finger << ": two-stage "
                           << (two.empty() ? "-" : two[0].key + " " + std::to_string(two[0].score)) << ", exhaustive "
-                          << (all.empty() ? "-" : all[0].key + " " + std::to_string(all[0].score)) << (agree ? "" : "  DIFFERENT")
+                          << (all.empty() ? "-" : all[0].key + " " + std::to_string(all[0].score)) << missed << (agree ? "" : "  DIFFERENT")
                           << ", mate's first-stage rank " << rank << "\n";
         }
     }

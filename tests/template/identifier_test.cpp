@@ -130,3 +130,36 @@ TEST(Identifier, OneThreadAndAllThreadsAgree) {
 }
 
 } // namespace
+
+namespace {
+
+// Degenerate probes and entries: empty, one minutia, far off the frame, more minutiae than a
+// byte can index. The search must neither crash nor invent a match.
+TEST(Identifier, DegenerateProbesAndEntriesAreHandled) {
+    std::mt19937 rng(14);
+    Identifier id;
+    id.setShortlist(4);
+    id.add("empty", Template{});
+    Template one;
+    one.minutiae.push_back({100, 100, 1.0, MinutiaType::Ending, 60});
+    id.add("one", one);
+    Template far = randomFinger(rng, 40);
+    for (auto& m : far.minutiae) m.x += 30000, m.y -= 30000;
+    id.add("far", far);
+    Template many = randomFinger(rng, 300);
+    id.add("many", many);
+    for (int i = 0; i < 40; ++i) id.add("user-" + std::to_string(i), randomFinger(rng));
+    for (const Template& probe : {Template{}, one, far, many}) {
+        auto scores = id.firstStageScores(probe);
+        EXPECT_EQ(scores.size(), id.size());
+        auto found = id.identify(probe, kThresholdFmr1e3, 3);
+        EXPECT_LE(found.size(), 3u);
+    }
+    EXPECT_TRUE(id.identify(Template{}, kThresholdFmr1e3).empty());
+    // A far-off entry still finds itself: the vote is on differences, wherever the print lies.
+    auto self = id.identify(far, kThresholdFmr1e3, 1);
+    ASSERT_FALSE(self.empty());
+    EXPECT_EQ(self[0].key, "far");
+}
+
+} // namespace

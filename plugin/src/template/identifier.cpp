@@ -100,6 +100,26 @@ void pairCodes(std::size_t n, GetX gx, GetY gy, GetA ga, bool bothOrders, std::v
         }
 }
 
+// Keeps the `count` shortest pairs at most.
+void keepShortest(std::vector<PairCode>& codes, std::size_t count) {
+    if (codes.size() <= count) return;
+    std::nth_element(codes.begin(), codes.begin() + static_cast<std::ptrdiff_t>(count), codes.end(),
+                     [](const PairCode& a, const PairCode& b) { return a.length < b.length; });
+    codes.resize(count);
+}
+
+// The `count` entries with the highest scores (ties to the entry added first), in no order.
+std::vector<std::uint32_t> bestEntries(const std::vector<std::uint16_t>& scores, std::size_t count) {
+    std::vector<std::uint32_t> order(scores.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
+    count = std::min(count, order.size());
+    if (count == 0) return {};
+    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(count - 1), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return scores[a] != scores[b] ? scores[a] > scores[b] : a < b; });
+    order.resize(count);
+    return order;
+}
+
 } // namespace
 
 void Identifier::add(const std::string& key, Template t) {
@@ -114,11 +134,7 @@ void Identifier::add(const std::string& key, Template t) {
     pairCodes(
         t.minutiae.size(), [&](std::size_t i) { return double(p[i].x); }, [&](std::size_t i) { return double(p[i].y); },
         [&](std::size_t i) { return p[i].angle / kTurn16; }, false, codes);
-    if (codes.size() > kMaxCodes) {
-        std::nth_element(codes.begin(), codes.begin() + kMaxCodes, codes.end(),
-                         [](const PairCode& a, const PairCode& b) { return a.length < b.length; });
-        codes.resize(kMaxCodes);
-    }
+    keepShortest(codes, kMaxCodes);
     for (const auto& c : codes) {
         codes_.push_back(c.code);
         firsts_.push_back(c.first);
@@ -183,11 +199,7 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
     pairCodes(
         M.size(), [&](std::size_t i) { return double(M[i].x); }, [&](std::size_t i) { return double(M[i].y); },
         [&](std::size_t i) { return M[i].angle; }, true, pc);
-    if (pc.size() > kMaxProbeCodes) {
-        std::nth_element(pc.begin(), pc.begin() + static_cast<std::ptrdiff_t>(kMaxProbeCodes), pc.end(),
-                         [](const PairCode& a, const PairCode& b) { return a.length < b.length; });
-        pc.resize(kMaxProbeCodes);
-    }
+    keepShortest(pc, kMaxProbeCodes);
     // The probe's codes as a bit set, and its pairs by code (the first minutia of each).
     std::vector<std::uint64_t> present(kCodeSpace / 64 + 1, 0);
     std::vector<std::uint32_t> start(kCodeSpace + 1, 0);
@@ -283,13 +295,9 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
     const unsigned w = workers(size() / 64);
     runOnThreads(w, [&](unsigned t) { vote(size() * t / w, size() * (t + 1) / w); });
 
-    const std::size_t refine = std::min(size(), kRefine);
+    const std::vector<std::uint32_t> order = bestEntries(scores, kRefine);
+    const std::size_t refine = order.size();
     if (refine == 0) return scores;
-    std::vector<std::uint32_t> order(size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
-    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(refine - 1), order.end(),
-                     [&](std::uint32_t a, std::uint32_t b) { return scores[a] != scores[b] ? scores[a] > scores[b] : a < b; });
-    order.resize(refine);
     std::vector<std::uint16_t> paired(refine);
     auto pair = [&](std::size_t from, std::size_t to) {
         std::vector<std::pair<std::uint8_t, std::uint8_t>> pairs;
@@ -378,13 +386,7 @@ std::vector<Identifier::Candidate> Identifier::identifyExhaustive(const Template
 
 std::vector<Identifier::Candidate> Identifier::identify(const Template& probe, int threshold, std::size_t maxCandidates) const {
     if (size() <= shortlist_) return identifyExhaustive(probe, threshold, maxCandidates);
-    std::vector<std::uint16_t> first = firstStageScores(probe);
-    std::vector<std::uint32_t> order(size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
-    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(shortlist_), order.end(),
-                     [&](std::uint32_t a, std::uint32_t b) { return first[a] != first[b] ? first[a] > first[b] : a < b; });
-    order.resize(shortlist_);
-    return rank(probe, order, threshold, maxCandidates);
+    return rank(probe, bestEntries(firstStageScores(probe), shortlist_), threshold, maxCandidates);
 }
 
 } // namespace fpb::tmpl

@@ -8,7 +8,6 @@
 #include <iterator>
 #include <iomanip>
 #include <iostream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
@@ -107,8 +106,6 @@ int runBenchIdentify(const BenchArgs& a) {
     std::vector<double> twoStageMs, firstStageMs, exhaustiveMs, mateRanks;
     std::size_t checked = 0, same = 0, exhaustiveMate = 0, twoStageMate = 0, mateInShortlist = 0;
     std::size_t aboveThreshold = 0, sameAboveThreshold = 0, sameWhenExhaustiveIsMate = 0;
-    std::vector<std::size_t> mateIndex;
-    for (std::size_t i = 0; i < id.size(); ++i) mateIndex.push_back(i);
     std::unordered_map<std::string, std::size_t> indexOfKey;
     for (std::size_t i = 0; i < id.size(); ++i)
         indexOfKey[id.key(i)] = i;
@@ -118,10 +115,14 @@ int runBenchIdentify(const BenchArgs& a) {
         auto s0 = std::chrono::steady_clock::now();
         auto firstScores = id.firstStageScores(probe);
         firstStageMs.push_back(msSince(s0));
-        std::size_t mi = indexOfKey.at(finger);
-        std::size_t rank = 0;
-        for (std::size_t i = 0; i < firstScores.size(); ++i)
-            rank += firstScores[i] > firstScores[mi] || (firstScores[i] == firstScores[mi] && i < mi);
+        // An entry's place in the first stage's order (ties to the entry added first, as there).
+        auto firstStageRank = [&](std::size_t entry) {
+            std::size_t ahead = 0;
+            for (std::size_t i = 0; i < firstScores.size(); ++i)
+                ahead += firstScores[i] > firstScores[entry] || (firstScores[i] == firstScores[entry] && i < entry);
+            return ahead;
+        };
+        const std::size_t rank = firstStageRank(indexOfKey.at(finger));
         mateInShortlist += rank < a.shortlist;
         mateRanks.push_back(static_cast<double>(rank));
 
@@ -147,13 +148,8 @@ int runBenchIdentify(const BenchArgs& a) {
             // Progress (the exhaustive searches are slow) and the per-probe outcome; where the two
             // differ, also where the first stage ranked the exhaustive best.
             std::string missed;
-            if (!agree && !all.empty()) {
-                const std::size_t bi = indexOfKey.at(all[0].key);
-                std::size_t bestRank = 0;
-                for (std::size_t i = 0; i < firstScores.size(); ++i)
-                    bestRank += firstScores[i] > firstScores[bi] || (firstScores[i] == firstScores[bi] && i < bi);
-                missed = " (the first stage ranked it " + std::to_string(bestRank) + ")";
-            }
+            if (!agree && !all.empty())
+                missed = " (the first stage ranked it " + std::to_string(firstStageRank(indexOfKey.at(all[0].key))) + ")";
             std::cerr << "probe " << p + 1 << "/" << probes.size() << " " << finger << ": two-stage "
                           << (two.empty() ? "-" : two[0].key + " " + std::to_string(two[0].score)) << ", exhaustive "
                           << (all.empty() ? "-" : all[0].key + " " + std::to_string(all[0].score)) << missed << (agree ? "" : "  DIFFERENT")

@@ -97,6 +97,33 @@ TEST(Identifier, UnknownFingersFindNothingAndSmallGalleriesAreSearchedExhaustive
     EXPECT_EQ(two[0].key, "user-17");
 }
 
+TEST(Identifier, NoConvincingCandidateSendsTheSearchDeeper) {
+    // With nothing in the shortlist scoring kDeepenBelow, the search goes on down the first
+    // stage's order; this gallery is smaller than that depth, so the answer must be exhaustive's,
+    // which for unknown fingers is a chance impostor the first stage has no reason to rank high.
+    std::mt19937 rng(14);
+    Gallery g = makeGallery(400, rng);
+    g.id.setShortlist(8);
+    int differentFromShortlistOnly = 0;
+    for (int k = 0; k < 10; ++k) {
+        Template probe = randomFinger(rng, 35);
+        auto all = g.id.identifyExhaustive(probe, 0, 1);
+        ASSERT_FALSE(all.empty());
+        ASSERT_LT(all[0].score, Identifier::kDeepenBelow) << "probe " << k << " should have no convincing candidate";
+        auto two = g.id.identify(probe, 0, 1);
+        ASSERT_FALSE(two.empty());
+        EXPECT_EQ(two[0].key, all[0].key) << "probe " << k;
+        EXPECT_EQ(two[0].score, all[0].score) << "probe " << k;
+        // How often the shortlist alone would have missed it (so this test can fail).
+        auto first = g.id.firstStageScores(probe);
+        std::size_t rank = 0;
+        const std::size_t best = std::stoul(all[0].key.substr(5));
+        for (std::size_t i = 0; i < first.size(); ++i) rank += first[i] > first[best];
+        differentFromShortlistOnly += rank >= 8;
+    }
+    EXPECT_GE(differentFromShortlistOnly, 3) << "the first stage alone should miss several of these chance impostors";
+}
+
 TEST(Identifier, StoredEntriesKeepTheMinutiaeAndStayUnderTwoKilobytes) {
     std::mt19937 rng(13);
     Identifier id;

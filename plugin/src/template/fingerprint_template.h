@@ -119,9 +119,10 @@ namespace fpb::tmpl {
 /// the two minutiae's directions relative to the line joining them, as a 15-bit code, plus the
 /// index of the pair's first minutia): each code it shares with the probe votes for a rotation and
 /// a translation, and the largest cluster of agreeing votes is the score. The best few thousand
-/// are then aligned on their cluster's votes and ranked ahead of the rest by how many of their
-/// minutiae land on the probe's. The best `shortlist` entries then get the exact comparison,
-/// which alone decides the scores returned.
+/// are then aligned on their cluster's votes, realigned on the minutiae that nearly coincide, and
+/// ranked ahead of the rest by how many of their minutiae land on the probe's. The best `shortlist`
+/// entries then get the exact comparison, which alone decides the scores returned; when none of
+/// them reaches kDeepenBelow, the search goes on down the first stage's order to kDeepShortlist.
 /// A gallery no larger than the shortlist is compared exhaustively.
 class Identifier {
 public:
@@ -130,6 +131,11 @@ public:
         int score = 0;
     };
     static constexpr std::size_t kDefaultShortlist = 600;
+    /// A best exact score below this, where the best of 100,000 impostors often lies, sends the
+    /// search deeper (3.8% of the benchmark's genuine probes; BENCHMARKS.md).
+    static constexpr int kDeepenBelow = 140;
+    /// How deep: the entries the first stage aligns and pairs (beyond them its order is votes only).
+    static constexpr std::size_t kDeepShortlist = 8000;
 
     void add(const std::string& key, Template t);
     void clear();
@@ -163,7 +169,10 @@ public:
 
 private:
     unsigned workers(std::size_t jobs) const;
-    std::vector<Candidate> rank(const Template& probe, const std::vector<std::uint32_t>& which, int threshold,
+    /// Exact scores of the entries `which` against the probe, on every core.
+    std::vector<int> exactScores(const PreparedTemplate& probe, const std::vector<std::uint32_t>& which) const;
+    /// The best of `which` by `scores` (ties to the entry added first).
+    std::vector<Candidate> best(const std::vector<std::uint32_t>& which, const std::vector<int>& scores, int threshold,
                                 std::size_t maxCandidates) const;
 
     std::vector<std::string> keys_;

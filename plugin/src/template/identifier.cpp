@@ -222,6 +222,27 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
     };
     std::vector<ProbeMinutia> pm(M.size());
     for (std::size_t i = 0; i < M.size(); ++i) pm[i] = {static_cast<float>(M[i].x), static_cast<float>(M[i].y), packAngle(M[i].angle)};
+    // The probe's minutiae by cell of twice kPairRadius, so that pairing looks only at the cells
+    // within reach instead of at every probe minutia (pairing was a quarter of this stage).
+    float minX = 0, minY = 0, maxX = 0, maxY = 0;
+    for (std::size_t i = 0; i < pm.size(); ++i) {
+        minX = i ? std::min(minX, pm[i].x) : pm[i].x, maxX = i ? std::max(maxX, pm[i].x) : pm[i].x;
+        minY = i ? std::min(minY, pm[i].y) : pm[i].y, maxY = i ? std::max(maxY, pm[i].y) : pm[i].y;
+    }
+    // Coarser cells for a probe spread over more than 5,100 px (a template with absurd coordinates).
+    const float pairCell = std::max(2 * kPairRadius, std::max(maxX - minX, maxY - minY) / 255);
+    const int cellsX = static_cast<int>((maxX - minX) / pairCell) + 1, cellsY = static_cast<int>((maxY - minY) / pairCell) + 1;
+    auto pairCellOf = [&](const ProbeMinutia& q) {
+        return static_cast<std::size_t>(static_cast<int>((q.y - minY) / pairCell) * cellsX + static_cast<int>((q.x - minX) / pairCell));
+    };
+    std::vector<std::uint32_t> pairCellStart(static_cast<std::size_t>(cellsX) * static_cast<std::size_t>(cellsY) + 1, 0);
+    std::vector<std::uint16_t> pairCellMinutiae(pm.size());
+    for (const auto& q : pm) ++pairCellStart[pairCellOf(q) + 1];
+    for (std::size_t c = 1; c < pairCellStart.size(); ++c) pairCellStart[c] += pairCellStart[c - 1];
+    {
+        std::vector<std::uint32_t> fill(pairCellStart.begin(), pairCellStart.end() - 1);
+        for (std::size_t i = 0; i < pm.size(); ++i) pairCellMinutiae[fill[pairCellOf(pm[i])]++] = static_cast<std::uint16_t>(i);
+    }
     // Cosine and sine of a rotation in 1/256 turns (1.4 degrees, finer than the angles' noise).
     static const auto trig = [] {
         std::array<std::array<float, 2>, 256> t{};
@@ -306,7 +327,7 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
         std::vector<std::pair<std::uint8_t, std::uint8_t>> pairs;
         std::vector<std::uint32_t> shared;
         std::vector<std::uint8_t> used(M.size());
-        std::vector<std::pair<std::uint8_t, std::uint8_t>> matched;
+        std::vector<std::pair<std::uint16_t, std::uint16_t>> matched;  // entry minutia, probe minutia
         for (std::size_t q = from; q < to; ++q) {
             const std::size_t e = order[q];
             const Packed* em = minutiae_.data() + minutiaStart_[e];
@@ -347,15 +368,27 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
                     const std::uint16_t a = static_cast<std::uint16_t>(em[i].angle + turn);
                     int nearest = -1;
                     float reach = radius * radius;
-                    for (std::size_t j = 0; j < pm.size(); ++j) {
-                        const float dx = pm[j].x - x, dy = pm[j].y - y, d2 = dx * dx + dy * dy;
-                        if (used[j] || d2 > reach || std::abs(static_cast<int>(static_cast<std::int16_t>(pm[j].angle - a))) > kPairAngle) continue;
-                        reach = d2;
-                        nearest = static_cast<int>(j);
-                    }
+                    const int x0 = std::max(0, static_cast<int>(std::floor((x - radius - minX) / pairCell)));
+                    const int x1 = std::min(cellsX - 1, static_cast<int>(std::floor((x + radius - minX) / pairCell)));
+                    const int y0 = std::max(0, static_cast<int>(std::floor((y - radius - minY) / pairCell)));
+                    const int y1 = std::min(cellsY - 1, static_cast<int>(std::floor((y + radius - minY) / pairCell)));
+                    for (int cy = y0; cy <= y1; ++cy)
+                        for (int cx = x0; cx <= x1; ++cx) {
+                            const std::size_t cell = static_cast<std::size_t>(cy * cellsX + cx);
+                            for (std::uint32_t t = pairCellStart[cell]; t < pairCellStart[cell + 1]; ++t) {
+                                const int j = pairCellMinutiae[t];
+                                const float dx = pm[j].x - x, dy = pm[j].y - y, d2 = dx * dx + dy * dy;
+                                // The nearest; of equally near ones the last, as a scan in order would.
+                                if (used[j] || d2 > reach || (d2 == reach && j < nearest) ||
+                                    std::abs(static_cast<int>(static_cast<std::int16_t>(pm[j].angle - a))) > kPairAngle)
+                                    continue;
+                                reach = d2;
+                                nearest = j;
+                            }
+                        }
                     if (nearest < 0) continue;
                     used[static_cast<std::size_t>(nearest)] = 1;
-                    matched.emplace_back(static_cast<std::uint8_t>(i), static_cast<std::uint8_t>(nearest));
+                    matched.emplace_back(static_cast<std::uint16_t>(i), static_cast<std::uint16_t>(nearest));
                     close += reach <= kPairRadius * kPairRadius;
                 }
                 return close;

@@ -111,14 +111,18 @@ void keepShortest(std::vector<PairCode>& codes, std::size_t count) {
     codes.resize(count);
 }
 
+// Orders entries by first-stage score, highest first (ties to the entry added first).
+auto byScore(const std::vector<std::uint16_t>& scores) {
+    return [&scores](std::uint32_t a, std::uint32_t b) { return scores[a] != scores[b] ? scores[a] > scores[b] : a < b; };
+}
+
 // The `count` entries with the highest scores (ties to the entry added first), in no order.
 std::vector<std::uint32_t> bestEntries(const std::vector<std::uint16_t>& scores, std::size_t count) {
     std::vector<std::uint32_t> order(scores.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
     count = std::min(count, order.size());
     if (count == 0) return {};
-    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(count - 1), order.end(),
-                     [&](std::uint32_t a, std::uint32_t b) { return scores[a] != scores[b] ? scores[a] > scores[b] : a < b; });
+    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(count - 1), order.end(), byScore(scores));
     order.resize(count);
     return order;
 }
@@ -224,10 +228,10 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
     for (std::size_t i = 0; i < M.size(); ++i) pm[i] = {static_cast<float>(M[i].x), static_cast<float>(M[i].y), packAngle(M[i].angle)};
     // The probe's minutiae by cell of twice kPairRadius, so that pairing looks only at the cells
     // within reach instead of at every probe minutia (pairing was a quarter of this stage).
-    float minX = 0, minY = 0, maxX = 0, maxY = 0;
-    for (std::size_t i = 0; i < pm.size(); ++i) {
-        minX = i ? std::min(minX, pm[i].x) : pm[i].x, maxX = i ? std::max(maxX, pm[i].x) : pm[i].x;
-        minY = i ? std::min(minY, pm[i].y) : pm[i].y, maxY = i ? std::max(maxY, pm[i].y) : pm[i].y;
+    float minX = pm.empty() ? 0 : pm[0].x, minY = pm.empty() ? 0 : pm[0].y, maxX = minX, maxY = minY;
+    for (const auto& q : pm) {
+        minX = std::min(minX, q.x), maxX = std::max(maxX, q.x);
+        minY = std::min(minY, q.y), maxY = std::max(maxY, q.y);
     }
     // Coarser cells for a probe spread over more than 5,100 px (a template with absurd coordinates).
     const float pairCell = std::max(2 * kPairRadius, std::max(maxX - minX, maxY - minY) / 255);
@@ -397,7 +401,8 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
             // at 100 px is more than kPairRadius: the pairs found within twice that give the
             // least-squares rigid alignment, and the entry counts the better of the two.
             int count = pairUp(angle, tx, ty, kPairRadius);
-            if ((pairUp(angle, tx, ty, 2 * kPairRadius), matched.size() >= 2)) {
+            pairUp(angle, tx, ty, 2 * kPairRadius);
+            if (matched.size() >= 2) {
                 double ex = 0, ey = 0, px = 0, py = 0;
                 for (auto [ei, pi] : matched) ex += em[ei].x, ey += em[ei].y, px += pm[pi].x, py += pm[pi].y;
                 const double k = static_cast<double>(matched.size());
@@ -453,11 +458,12 @@ std::vector<Identifier::Candidate> Identifier::identifyExhaustive(const Template
 std::vector<Identifier::Candidate> Identifier::identify(const Template& probe, int threshold, std::size_t maxCandidates) const {
     if (size() <= shortlist_) return identifyExhaustive(probe, threshold, maxCandidates);
     const std::vector<std::uint16_t> first = firstStageScores(probe);
-    // The entries in first-stage order, as deep as a search may go.
+    // The best entries of the first stage, as deep as a search may go.
     std::vector<std::uint32_t> which = bestEntries(first, std::max(shortlist_, kDeepShortlist));
-    std::sort(which.begin(), which.end(), [&](std::uint32_t a, std::uint32_t b) { return first[a] != first[b] ? first[a] > first[b] : a < b; });
-    const PreparedTemplate prepared(probe);
+    // The shortlist ahead of the rest (each part in no order: the final sort decides).
     const std::size_t shortlist = std::min(shortlist_, which.size());
+    std::nth_element(which.begin(), which.begin() + static_cast<std::ptrdiff_t>(shortlist), which.end(), byScore(first));
+    const PreparedTemplate prepared(probe);
     std::vector<std::uint32_t> compared(which.begin(), which.begin() + static_cast<std::ptrdiff_t>(shortlist));
     std::vector<int> scores = exactScores(prepared, compared);
     const int bestScore = scores.empty() ? 0 : *std::max_element(scores.begin(), scores.end());

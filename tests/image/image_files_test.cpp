@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "image/image_files.h"
 
@@ -54,6 +57,20 @@ TEST(ImageFiles, GarbageGetsAClearErrorNeverACrash) {
     std::vector<std::uint8_t> tiff = {'I', 'I', '*', 0, 8, 0, 0, 0, 0xff, 0xff};
     EXPECT_NE(expectError(tiff).find("TIFF"), std::string::npos);
     EXPECT_THROW(fpb::loadImage("/nonexistent/finger.png"), fpb::ImageError);
+}
+
+// A 134-byte TIFF (found by the fuzzer) whose header makes libtiff ask for 1.8 GB for one strip:
+// refused with a clear error, and the process never grows anywhere near that.
+TEST(ImageFiles, DamagedTiffCannotMakeTheDecoderAllocateGigabytes) {
+    std::ifstream in(fs::path(FPB_SOURCE_DIR) / "tests" / "image" / "fuzz-corpus" / "damaged-strip-size.tif", std::ios::binary);
+    ASSERT_TRUE(in) << "the damaged TIFF is missing from tests/image/fuzz-corpus";
+    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string error = expectError(bytes);
+    EXPECT_NE(error.find("TIFF pixel data cannot be read"), std::string::npos) << error;
+    EXPECT_NE(error.find("save the fingerprint again"), std::string::npos) << error;
+    rusage usage{};
+    ASSERT_EQ(getrusage(RUSAGE_SELF, &usage), 0);
+    EXPECT_LT(usage.ru_maxrss, 512L * 1024) << "peak resident memory, KB";
 }
 
 TEST(ImageFiles, ReadsTheRealFvcTiffs) {

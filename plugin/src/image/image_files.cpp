@@ -161,6 +161,8 @@ toff_t tiffSize(thandle_t h) { return static_cast<TiffMemory*>(h)->size; }
 int tiffMap(thandle_t, tdata_t*, toff_t*) { return 0; }
 void tiffUnmap(thandle_t, tdata_t, toff_t) {}
 
+constexpr tmsize_t kMaxTiffAllocation = tmsize_t{4} * kMaxImageSide * kMaxImageSide;
+
 thread_local std::string tiffLastError;
 void tiffErrorHandler(const char*, const char* fmt, va_list ap) {
     char buf[512];
@@ -173,8 +175,13 @@ GreyImage decodeTiff(const std::uint8_t* data, std::size_t size, int dpi, const 
     TIFFSetWarningHandler(nullptr);
     tiffLastError.clear();
     TiffMemory memory{data, static_cast<toff_t>(size), 0};
-    TIFF* tif = TIFFClientOpen(name.c_str(), "rm", &memory, tiffRead, tiffWrite, tiffSeek, tiffClose, tiffSize, tiffMap,
-                               tiffUnmap);
+    // A damaged header can make libtiff allocate gigabytes for one strip (a fuzzed 6 KB file asked
+    // for 1.8 GB); no buffer of a valid image reaches four bytes per pixel of the largest one.
+    std::unique_ptr<TIFFOpenOptions, void (*)(TIFFOpenOptions*)> options(TIFFOpenOptionsAlloc(), TIFFOpenOptionsFree);
+    if (!options) fail(name, "out of memory before reading the TIFF");
+    TIFFOpenOptionsSetMaxSingleMemAlloc(options.get(), kMaxTiffAllocation);
+    TIFF* tif = TIFFClientOpenExt(name.c_str(), "rm", &memory, tiffRead, tiffWrite, tiffSeek, tiffClose, tiffSize, tiffMap,
+                                  tiffUnmap, options.get());
     if (!tif) fail(name, "TIFF is damaged: " + (tiffLastError.empty() ? std::string("cannot read its header") : tiffLastError));
     std::unique_ptr<TIFF, void (*)(TIFF*)> guard(tif, TIFFClose);
     uint32_t width = 0, height = 0;
@@ -207,7 +214,8 @@ GreyImage decodeTiff(const std::uint8_t* data, std::size_t size, int dpi, const 
     // Anything else (colour, other depths): let libtiff convert to RGBA, then to grey.
     std::vector<uint32_t> rgba(static_cast<std::size_t>(width) * height);
     if (!TIFFReadRGBAImageOriented(tif, width, height, rgba.data(), ORIENTATION_TOPLEFT, 0))
-        fail(name, "TIFF pixel data cannot be read" + (tiffLastError.empty() ? std::string() : " (" + tiffLastError + ")"));
+        fail(name, "TIFF pixel data cannot be read" + (tiffLastError.empty() ? std::string() : " (" + tiffLastError + ")") +
+                       ": the file is damaged; save the fingerprint again as an 8-bit grey PGM, PNG or TIFF");
     for (std::size_t i = 0; i < rgba.size(); ++i) {
         uint32_t p = rgba[i];
         image.pixels[i] = static_cast<std::uint8_t>((TIFFGetR(p) * 299 + TIFFGetG(p) * 587 + TIFFGetB(p) * 114) / 1000);

@@ -175,7 +175,7 @@ GreyImage decodeTiff(const std::uint8_t* data, std::size_t size, int dpi, const 
     TIFFSetWarningHandler(nullptr);
     tiffLastError.clear();
     TiffMemory memory{data, static_cast<toff_t>(size), 0};
-    // A damaged header can make libtiff allocate gigabytes for one strip (a fuzzed 6 KB file asked
+    // A damaged header can make libtiff allocate gigabytes for one strip (a fuzzed 134-byte file asked
     // for 1.8 GB); no buffer of a valid image reaches four bytes per pixel of the largest one.
     std::unique_ptr<TIFFOpenOptions, void (*)(TIFFOpenOptions*)> options(TIFFOpenOptionsAlloc(), TIFFOpenOptionsFree);
     if (!options) fail(name, "out of memory before reading the TIFF");

@@ -47,6 +47,7 @@ AccessResult DoorControllerSimulator::present(const std::string& accessPointToke
     std::vector<tmpl::Template> probes = probeViews(probe);
 
     tmpl::Identifier identifier;
+    identifier.setThorough(false);  // an unknown finger is turned away at once, not after every entry is compared
     std::map<std::string, std::string> holderOf;
     for (const auto& credential : d.state.allCredentials()) {
         if (!credential.enabled) continue;

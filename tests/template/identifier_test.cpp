@@ -124,6 +124,34 @@ TEST(Identifier, NoConvincingCandidateSendsTheSearchDeeper) {
     EXPECT_GE(differentFromShortlistOnly, 3) << "the first stage alone should miss several of these chance impostors";
 }
 
+TEST(Identifier, AThoroughSearchComparesEveryEntryWhenTheBestIsStillWeak) {
+    // A gallery twice as deep as the deeper search: unknown fingers' best (a chance impostor)
+    // often lies beyond it in the first stage's order. The thorough search (the default) must
+    // still return exhaustive's answer; the fast one (a door's) stops at the deeper search.
+    std::mt19937 rng(15);
+    Gallery g = makeGallery(2 * Identifier::kDeepShortlist, rng);
+    g.id.setShortlist(8);
+    ASSERT_TRUE(g.id.thorough());
+    int fastDiffers = 0;
+    for (int k = 0; k < 4; ++k) {
+        Template probe = randomFinger(rng, 35);
+        auto all = g.id.identifyExhaustive(probe, 0, 1);
+        ASSERT_FALSE(all.empty());
+        ASSERT_LT(all[0].score, Identifier::kSearchAllBelow) << "probe " << k << " should have no convincing candidate";
+        auto thorough = g.id.identify(probe, 0, 1);
+        ASSERT_FALSE(thorough.empty());
+        EXPECT_EQ(thorough[0].key, all[0].key) << "probe " << k;
+        EXPECT_EQ(thorough[0].score, all[0].score) << "probe " << k;
+        g.id.setThorough(false);
+        auto fast = g.id.identify(probe, 0, 1);
+        g.id.setThorough(true);
+        ASSERT_FALSE(fast.empty());
+        fastDiffers += fast[0].key != all[0].key;
+    }
+    // So that this test can fail: without the full comparison some answers would differ.
+    EXPECT_GE(fastDiffers, 1) << "the fast search should miss some of these chance impostors";
+}
+
 TEST(Identifier, StoredEntriesKeepTheMinutiaeAndStayUnderTwoKilobytes) {
     std::mt19937 rng(13);
     Identifier id;

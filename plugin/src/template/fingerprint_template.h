@@ -122,7 +122,8 @@ namespace fpb::tmpl {
 /// are then aligned on their cluster's votes, realigned on the minutiae that nearly coincide, and
 /// ranked ahead of the rest by how many of their minutiae land on the probe's. The best `shortlist`
 /// entries then get the exact comparison, which alone decides the scores returned; when none of
-/// them reaches kDeepenBelow, the search goes on down the first stage's order to kDeepShortlist.
+/// them is convincing, the search goes on down the first stage's order to kDeepShortlist, and in
+/// a thorough search (the default) a best still below kSearchAllBelow has every entry compared.
 /// A gallery no larger than the shortlist is compared exhaustively.
 class Identifier {
 public:
@@ -132,8 +133,15 @@ public:
     };
     static constexpr std::size_t kDefaultShortlist = 600;
     /// A best exact score below this, where the best of 100,000 impostors often lies, sends the
-    /// search deeper (3.8% of the benchmark's genuine probes; BENCHMARKS.md).
+    /// search deeper: a fast search (3.8% of the benchmark's genuine probes; BENCHMARKS.md).
     static constexpr int kDeepenBelow = 140;
+    /// The same for a thorough search: chance impostors of a 100,000 gallery reach 124 to 183.
+    static constexpr int kThoroughDeepenBelow = 170;
+    /// A thorough search whose best is still below this compares every entry, so that a weak
+    /// mate or the best chance impostor is the exhaustive search's (4% of the benchmark's
+    /// genuine probes, and most fingers that are not enrolled: those take as long as the
+    /// exhaustive search).
+    static constexpr int kSearchAllBelow = 150;
     /// How deep: the entries the first stage aligns and pairs (beyond them its order is votes only).
     static constexpr std::size_t kDeepShortlist = 8000;
 
@@ -152,6 +160,10 @@ public:
 
     void setShortlist(std::size_t entries) { shortlist_ = entries; }
     std::size_t shortlist() const { return shortlist_; }
+    /// Thorough (the default: the duplicate check before enrollment, where missing a match costs
+    /// most) or fast (a door, where an unknown finger must be turned away at once).
+    void setThorough(bool thorough) { thorough_ = thorough; }
+    bool thorough() const { return thorough_; }
     /// Worker threads (0: one per core).
     void setThreads(unsigned threads) { threads_ = threads; }
     /// Bytes held for the gallery (keys, packed minutiae, first-stage codes, offsets).
@@ -183,6 +195,7 @@ private:
     std::vector<std::uint32_t> codeStart_{0};
     std::size_t shortlist_ = kDefaultShortlist;
     unsigned threads_ = 0;
+    bool thorough_ = true;
 };
 
 /// Benchmark galleries: `count` made-up templates derived from `bases` (real or synthetic

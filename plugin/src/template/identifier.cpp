@@ -467,12 +467,21 @@ std::vector<Identifier::Candidate> Identifier::identify(const Template& probe, i
     const PreparedTemplate prepared(probe);
     std::vector<std::uint32_t> compared(which.begin(), which.begin() + static_cast<std::ptrdiff_t>(shortlist));
     std::vector<int> scores = exactScores(prepared, compared);
-    const int bestScore = scores.empty() ? 0 : *std::max_element(scores.begin(), scores.end());
-    if (bestScore < kDeepenBelow && which.size() > shortlist) {
-        const std::vector<std::uint32_t> rest(which.begin() + static_cast<std::ptrdiff_t>(shortlist), which.end());
-        const std::vector<int> more = exactScores(prepared, rest);
-        compared.insert(compared.end(), rest.begin(), rest.end());
-        scores.insert(scores.end(), more.begin(), more.end());
+    auto bestScore = [&] { return scores.empty() ? 0 : *std::max_element(scores.begin(), scores.end()); };
+    auto compareToo = [&](const std::vector<std::uint32_t>& more) {
+        const std::vector<int> moreScores = exactScores(prepared, more);
+        compared.insert(compared.end(), more.begin(), more.end());
+        scores.insert(scores.end(), moreScores.begin(), moreScores.end());
+    };
+    if (bestScore() < (thorough_ ? kThoroughDeepenBelow : kDeepenBelow) && which.size() > shortlist)
+        compareToo(std::vector<std::uint32_t>(which.begin() + static_cast<std::ptrdiff_t>(shortlist), which.end()));
+    if (thorough_ && bestScore() < kSearchAllBelow && compared.size() < size()) {
+        std::vector<bool> done(size(), false);
+        for (std::uint32_t e : compared) done[e] = true;
+        std::vector<std::uint32_t> rest;
+        for (std::uint32_t e = 0; e < size(); ++e)
+            if (!done[e]) rest.push_back(e);
+        compareToo(rest);
     }
     return best(compared, scores, threshold, maxCandidates);
 }

@@ -97,6 +97,21 @@ TEST(Identifier, UnknownFingersFindNothingAndSmallGalleriesAreSearchedExhaustive
     EXPECT_EQ(two[0].key, "user-17");
 }
 
+// For an unknown finger: exhaustive's best must score below `below` (no convincing candidate),
+// and identify must return exactly it. Returns that best.
+Identifier::Candidate expectExhaustiveAnswer(const Identifier& id, const Template& probe, int below, int k) {
+    auto all = id.identifyExhaustive(probe, 0, 1);
+    auto two = id.identify(probe, 0, 1);
+    if (all.empty() || two.empty()) {
+        ADD_FAILURE() << "probe " << k << ": every search over a gallery returns its best at threshold 0";
+        return {};
+    }
+    EXPECT_LT(all[0].score, below) << "probe " << k << " should have no convincing candidate";
+    EXPECT_EQ(two[0].key, all[0].key) << "probe " << k;
+    EXPECT_EQ(two[0].score, all[0].score) << "probe " << k;
+    return all[0];
+}
+
 TEST(Identifier, NoConvincingCandidateSendsTheSearchDeeper) {
     // With nothing in the shortlist scoring kDeepenBelow, the search goes on down the first
     // stage's order; this gallery is smaller than that depth, so the answer must be exhaustive's,
@@ -107,17 +122,11 @@ TEST(Identifier, NoConvincingCandidateSendsTheSearchDeeper) {
     int differentFromShortlistOnly = 0;
     for (int k = 0; k < 10; ++k) {
         Template probe = randomFinger(rng, 35);
-        auto all = g.id.identifyExhaustive(probe, 0, 1);
-        ASSERT_FALSE(all.empty());
-        ASSERT_LT(all[0].score, Identifier::kDeepenBelow) << "probe " << k << " should have no convincing candidate";
-        auto two = g.id.identify(probe, 0, 1);
-        ASSERT_FALSE(two.empty());
-        EXPECT_EQ(two[0].key, all[0].key) << "probe " << k;
-        EXPECT_EQ(two[0].score, all[0].score) << "probe " << k;
+        const Identifier::Candidate all = expectExhaustiveAnswer(g.id, probe, Identifier::kDeepenBelow, k);
         // How often the shortlist alone would have missed it (so this test can fail).
         auto first = g.id.firstStageScores(probe);
         std::size_t rank = 0;
-        const std::size_t best = std::stoul(all[0].key.substr(5));
+        const std::size_t best = std::stoul(all.key.substr(5));
         for (std::size_t i = 0; i < first.size(); ++i) rank += first[i] > first[best];
         differentFromShortlistOnly += rank >= 8;
     }
@@ -135,18 +144,12 @@ TEST(Identifier, AThoroughSearchComparesEveryEntryWhenTheBestIsStillWeak) {
     int fastDiffers = 0;
     for (int k = 0; k < 4; ++k) {
         Template probe = randomFinger(rng, 35);
-        auto all = g.id.identifyExhaustive(probe, 0, 1);
-        ASSERT_FALSE(all.empty());
-        ASSERT_LT(all[0].score, Identifier::kSearchAllBelow) << "probe " << k << " should have no convincing candidate";
-        auto thorough = g.id.identify(probe, 0, 1);
-        ASSERT_FALSE(thorough.empty());
-        EXPECT_EQ(thorough[0].key, all[0].key) << "probe " << k;
-        EXPECT_EQ(thorough[0].score, all[0].score) << "probe " << k;
+        const Identifier::Candidate all = expectExhaustiveAnswer(g.id, probe, Identifier::kSearchAllBelow, k);
         g.id.setThorough(false);
         auto fast = g.id.identify(probe, 0, 1);
         g.id.setThorough(true);
         ASSERT_FALSE(fast.empty());
-        fastDiffers += fast[0].key != all[0].key;
+        fastDiffers += fast[0].key != all.key;
     }
     // So that this test can fail: without the full comparison some answers would differ.
     EXPECT_GE(fastDiffers, 1) << "the fast search should miss some of these chance impostors";

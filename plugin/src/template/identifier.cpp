@@ -10,10 +10,10 @@
 //    two first minutiae's directions, 16 steps) and the translation (24-pixel cells) that take the
 //    entry's first minutia onto the probe's. The score is the largest number of votes in a window
 //    of 2 rotation steps x 2 x 2 cells, divided by the square root of the entry's code count.
-//    Votes are added straight into the windows that hold them, so the peak is known when the
-//    entry's last code is done (no search over the accumulator afterwards); a bit set of the
-//    probe's codes (4 KB, in the first-level cache) picks the shared codes without a branch per
-//    code, which halved the time of this step.
+//    Votes are added straight into the windows that hold them (the 16 rotation windows of a cell
+//    as one vector of byte counters, each stopping at 255), so the peak is known when the entry's
+//    last code is done (no search over the accumulator afterwards); a table of the probe's codes
+//    picks the shared codes without a branch per code, which halved the time of this step.
 // 3. The best kRefine entries are aligned on the votes of their peak window (mean rotation, then
 //    mean translation) and scored by the number of their minutiae that land within kPairRadius and
 //    30 degrees of a distinct probe minutia, squared over the entry's minutia count; they rank ahead
@@ -29,7 +29,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <thread>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "template/fingerprint_template.h"
 
@@ -43,6 +47,7 @@ constexpr int kLengthBins = 30, kAngleBins = 32;
 constexpr std::size_t kCodeSpace = static_cast<std::size_t>(kLengthBins) * kAngleBins * kAngleBins;
 /// Rotation steps of the vote.
 constexpr int kRotationSteps = 16;
+static_assert(kRotationSteps == 16, "the vote keeps the rotation steps of a cell in one 16-byte vector");
 /// Stored codes per entry at most (the shortest pairs are kept), which bounds the gallery memory
 /// (3 bytes each: code and first minutia).
 constexpr std::size_t kMaxCodes = 512;
@@ -128,6 +133,24 @@ std::vector<std::uint32_t> bestEntries(const std::vector<std::uint16_t>& scores,
     return order;
 }
 
+// Adds a vote's mask to 16 byte counters, each stopping at 255; true when one of them now
+// exceeds `best` (only the two the vote counts in can).
+inline bool addVote(std::uint8_t* counts, const std::uint8_t* mask, unsigned best) {
+#if defined(__SSE2__)
+    const __m128i sum = _mm_adds_epu8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(counts)), _mm_loadu_si128(reinterpret_cast<const __m128i*>(mask)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(counts), sum);
+    const __m128i over = _mm_subs_epu8(sum, _mm_set1_epi8(static_cast<char>(best)));
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(over, _mm_setzero_si128())) != 0xffff;
+#else
+    bool over = false;
+    for (int i = 0; i < 16; ++i) {
+        counts[i] = static_cast<std::uint8_t>(std::min(255, counts[i] + mask[i]));
+        over |= counts[i] > best;
+    }
+    return over;
+#endif
+}
+
 } // namespace
 
 void Identifier::add(const std::string& key, Template t) {
@@ -208,11 +231,11 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
         M.size(), [&](std::size_t i) { return double(M[i].x); }, [&](std::size_t i) { return double(M[i].y); },
         [&](std::size_t i) { return M[i].angle; }, true, pc);
     keepShortest(pc, kMaxProbeCodes);
-    // The probe's codes as a bit set, and its pairs by code (the first minutia of each).
-    std::vector<std::uint64_t> present(kCodeSpace / 64 + 1, 0);
+    // The probe's codes as a table of flags, and its pairs by code (the first minutia of each).
+    std::vector<std::uint8_t> present(kCodeSpace, 0);
     std::vector<std::uint32_t> start(kCodeSpace + 1, 0);
     for (const auto& c : pc) {
-        present[c.code >> 6] |= std::uint64_t{1} << (c.code & 63);
+        present[c.code] = 1;
         ++start[c.code + 1u];
     }
     for (std::size_t c = 0; c < kCodeSpace; ++c) start[c + 1] += start[c];
@@ -272,11 +295,11 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
         std::uint32_t* out = shared.data();
         std::size_t count = 0;
         const std::uint16_t* codes = codes_.data();
-        const std::uint64_t* bits = present.data();
+        const std::uint8_t* bits = present.data();
         for (std::uint32_t k = from; k < end; ++k) {
             const unsigned code = codes[k];
             out[count] = k;
-            count += (bits[code >> 6] >> (code & 63)) & 1;
+            count += bits[code];
         }
         for (std::size_t i = 0; i < count; ++i) {
             const std::uint32_t k = out[i];
@@ -297,23 +320,36 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
 
     std::vector<std::uint16_t> scores(size());
     std::vector<std::uint32_t> peak(size());  // the window with the most votes
+    // A vote at step r falls in the windows of steps r and r - 1 of four cells: one saturating
+    // byte add of a 16-byte mask to each cell instead of eight counter updates, and a comparison
+    // with the peak per cell instead of per window. A window's count stops at 255, which only
+    // entries far ahead of the rest reach.
+    static const auto stepMasks = [] {
+        std::array<std::array<std::uint8_t, kRotationSteps>, kRotationSteps> m{};
+        for (unsigned r = 0; r < kRotationSteps; ++r) m[r][r] = m[r][(r + kRotationSteps - 1) % kRotationSteps] = 1;
+        return m;
+    }();
     auto vote = [&](std::size_t from, std::size_t to) {
-        std::vector<std::uint16_t> windows(static_cast<std::size_t>(kRotationSteps) * kPlane, 0);
+        // Per cell (y, x), the counts of its 16 windows (one per lowest rotation step).
+        std::vector<std::array<std::uint8_t, kRotationSteps>> windows(kPlane);
         std::vector<std::uint32_t> touched, shared;
-        std::uint16_t* w = windows.data();
+        std::uint8_t* w = windows[0].data();
         constexpr std::uint32_t kRow = kGrid * kRotationSteps, kStep = kRotationSteps;
         for (std::size_t e = from; e < to; ++e) {
+            touched.clear();
             unsigned best = 0;
             std::uint32_t at = 0;
-            touched.clear();
             forEachVote(e, shared, [&](int y, int x, unsigned r, unsigned, unsigned, const std::array<float, 2>&) {
-                const std::uint32_t c = cellOf(y, x, r), c0 = cellOf(y, x, (r + kRotationSteps - 1) % kRotationSteps);
+                const std::uint32_t c = cellOf(y, x, 0);
                 touched.push_back(c);
-                touched.push_back(c0);
-                for (std::uint32_t win : {c, c0, c - kStep, c0 - kStep, c - kRow, c0 - kRow, c - kRow - kStep, c0 - kRow - kStep})
-                    if (++w[win] > best) best = w[win], at = win;
+                for (std::uint32_t cell : {c, c - kStep, c - kRow, c - kRow - kStep})
+                    if (addVote(w + cell, stepMasks[r].data(), best))
+                        // The peak is the first window to reach the highest count.
+                        for (unsigned step : {r, (r + kRotationSteps - 1) % kRotationSteps})
+                            if (w[cell + step] > best) best = w[cell + step], at = cell + step;
             });
-            for (std::uint32_t c : touched) w[c] = w[c - kStep] = w[c - kRow] = w[c - kRow - kStep] = 0;
+            for (std::uint32_t c : touched)
+                for (std::uint32_t cell : {c, c - kStep, c - kRow, c - kRow - kStep}) std::memset(w + cell, 0, kRotationSteps);
             const double n = codeStart_[e + 1] - codeStart_[e];
             // Scaled so that the quotient keeps its resolution in 15 bits (the upper half of the range
             // is for the entries of step 3).
@@ -331,7 +367,7 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
     auto pair = [&](std::size_t from, std::size_t to) {
         std::vector<std::pair<std::uint8_t, std::uint8_t>> pairs;
         std::vector<std::uint32_t> shared;
-        std::vector<std::uint8_t> used(M.size());
+        std::vector<std::uint8_t> used(M.size()), usedWider(M.size());
         std::vector<std::pair<std::uint16_t, std::uint16_t>> matched;  // entry minutia, probe minutia
         for (std::size_t q = from; q < to; ++q) {
             const std::size_t e = order[q];
@@ -360,19 +396,22 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
             tx /= static_cast<double>(pairs.size());
             ty /= static_cast<double>(pairs.size());
             const std::size_t n = minutiaStart_[e + 1] - minutiaStart_[e];
-            // Each entry minutia takes the nearest free probe minutia within `radius`; the pairs
-            // found go to `matched`. Returns how many of them lie within kPairRadius.
-            auto pairUp = [&](double rotation, double shiftX, double shiftY, float radius) {
+            // Each entry minutia takes the nearest free probe minutia within kPairRadius; returns
+            // how many do. With `wider`, the same pairing within twice that is done in the same pass
+            // (it looks at the same probe minutiae) and its pairs go to `matched`.
+            auto pairUp = [&](double rotation, double shiftX, double shiftY, bool wider) {
                 int close = 0;
                 const double rc = std::cos(rotation), rs = std::sin(rotation);
                 const std::uint16_t turn = packAngle(rotation);
+                const float radius = wider ? 2 * kPairRadius : kPairRadius;
                 std::fill(used.begin(), used.end(), 0);
+                if (wider) std::fill(usedWider.begin(), usedWider.end(), 0);
                 matched.clear();
                 for (std::size_t i = 0; i < n; ++i) {
                     const float x = static_cast<float>(rc * em[i].x - rs * em[i].y + shiftX), y = static_cast<float>(rs * em[i].x + rc * em[i].y + shiftY);
                     const std::uint16_t a = static_cast<std::uint16_t>(em[i].angle + turn);
-                    int nearest = -1;
-                    float reach = radius * radius;
+                    int nearest = -1, nearestWider = -1;
+                    float reach = kPairRadius * kPairRadius, reachWider = radius * radius;
                     const int x0 = std::max(0, static_cast<int>(std::floor((x - radius - minX) / pairCell)));
                     const int x1 = std::min(cellsX - 1, static_cast<int>(std::floor((x + radius - minX) / pairCell)));
                     const int y0 = std::max(0, static_cast<int>(std::floor((y - radius - minY) / pairCell)));
@@ -383,26 +422,27 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
                             for (std::uint32_t t = pairCellStart[cell]; t < pairCellStart[cell + 1]; ++t) {
                                 const int j = pairCellMinutiae[t];
                                 const float dx = pm[j].x - x, dy = pm[j].y - y, d2 = dx * dx + dy * dy;
+                                if (d2 > reachWider || std::abs(static_cast<int>(static_cast<std::int16_t>(pm[j].angle - a))) > kPairAngle) continue;
                                 // The nearest; of equally near ones the last, as a scan in order would.
-                                if (used[j] || d2 > reach || (d2 == reach && j < nearest) ||
-                                    std::abs(static_cast<int>(static_cast<std::int16_t>(pm[j].angle - a))) > kPairAngle)
-                                    continue;
-                                reach = d2;
-                                nearest = j;
+                                if (!used[j] && (d2 < reach || (d2 == reach && j > nearest))) reach = d2, nearest = j;
+                                if (wider && !usedWider[j] && (d2 < reachWider || (d2 == reachWider && j > nearestWider))) reachWider = d2, nearestWider = j;
                             }
                         }
-                    if (nearest < 0) continue;
-                    used[static_cast<std::size_t>(nearest)] = 1;
-                    matched.emplace_back(static_cast<std::uint16_t>(i), static_cast<std::uint16_t>(nearest));
-                    close += reach <= kPairRadius * kPairRadius;
+                    if (nearest >= 0) {
+                        used[static_cast<std::size_t>(nearest)] = 1;
+                        ++close;
+                    }
+                    if (nearestWider >= 0) {
+                        usedWider[static_cast<std::size_t>(nearestWider)] = 1;
+                        matched.emplace_back(static_cast<std::uint16_t>(i), static_cast<std::uint16_t>(nearestWider));
+                    }
                 }
                 return close;
             };
             // The rotation of the votes comes from minutia directions, off by several degrees, which
             // at 100 px is more than kPairRadius: the pairs found within twice that give the
             // least-squares rigid alignment, and the entry counts the better of the two.
-            int count = pairUp(angle, tx, ty, kPairRadius);
-            pairUp(angle, tx, ty, 2 * kPairRadius);
+            int count = pairUp(angle, tx, ty, true);
             if (matched.size() >= 2) {
                 double ex = 0, ey = 0, px = 0, py = 0;
                 for (auto [ei, pi] : matched) ex += em[ei].x, ey += em[ei].y, px += pm[pi].x, py += pm[pi].y;
@@ -415,7 +455,7 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
                     cross += ux * vy - uy * vx;
                 }
                 const double fit = std::atan2(cross, dot), fc = std::cos(fit), fs = std::sin(fit);
-                count = std::max(count, pairUp(fit, px - (fc * ex - fs * ey), py - (fs * ex + fc * ey), kPairRadius));
+                count = std::max(count, pairUp(fit, px - (fc * ex - fs * ey), py - (fs * ex + fc * ey), false));
             }
             paired[q] = static_cast<std::uint16_t>(std::min(32767.0, 100.0 * count * count / static_cast<double>(n)));
         }

@@ -422,7 +422,9 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
                             for (std::uint32_t t = pairCellStart[cell]; t < pairCellStart[cell + 1]; ++t) {
                                 const int j = pairCellMinutiae[t];
                                 const float dx = pm[j].x - x, dy = pm[j].y - y, d2 = dx * dx + dy * dy;
-                                if (d2 > reachWider || std::abs(static_cast<int>(static_cast<std::int16_t>(pm[j].angle - a))) > kPairAngle) continue;
+                                // Past both reaches (each shrinks as its pairing finds nearer ones).
+                                if ((d2 > reach && d2 > reachWider) || std::abs(static_cast<int>(static_cast<std::int16_t>(pm[j].angle - a))) > kPairAngle)
+                                    continue;
                                 // The nearest; of equally near ones the last, as a scan in order would.
                                 if (!used[j] && (d2 < reach || (d2 == reach && j > nearest))) reach = d2, nearest = j;
                                 if (wider && !usedWider[j] && (d2 < reachWider || (d2 == reachWider && j > nearestWider))) reachWider = d2, nearestWider = j;

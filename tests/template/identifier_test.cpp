@@ -3,6 +3,7 @@
 // the two stages must return what the exhaustive search returns.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -185,6 +186,28 @@ TEST(Identifier, OneThreadAndAllThreadsAgree) {
     auto one = g.id.identify(probe, 0, 5);
     ASSERT_EQ(one.size(), many.size());
     for (std::size_t i = 0; i < one.size(); ++i) EXPECT_EQ(one[i].key, many[i].key);
+}
+
+// The first stage scans an entry's codes with 512-bit vectors where the processor has them; its
+// scores (and so every ranking) must be exactly the portable scan's, for entries of every length
+// (the vector scan takes 16 codes at a time and the rest one by one).
+TEST(Identifier, WideVectorsGiveThePortableFirstStage) {
+    if (!detail::allowWideVectors(true)) GTEST_SKIP() << "this processor has no 512-bit vectors: only the portable first stage exists here";
+    std::mt19937 rng(15);
+    Gallery g;
+    for (int i = 0; i < 300; ++i) {
+        g.fingers.push_back(randomFinger(rng, 2 + i % 70));
+        g.id.add("user-" + std::to_string(i), g.fingers.back());
+    }
+    for (int f : {5, 77, 150, 299}) {
+        const Template probe = pressAgain(g.fingers[static_cast<std::size_t>(f)], rng);
+        const auto wide = g.id.firstStageScores(probe);
+        detail::allowWideVectors(false);
+        const auto portable = g.id.firstStageScores(probe);
+        detail::allowWideVectors(true);
+        EXPECT_EQ(wide, portable) << "probe of finger " << f;
+        EXPECT_GT(*std::max_element(wide.begin(), wide.end()), 0) << "the probe shares codes with its finger";
+    }
 }
 
 } // namespace

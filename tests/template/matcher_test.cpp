@@ -75,6 +75,31 @@ TEST(CylinderMatcher, SyntheticPressesOfOneFingerScoreAboveOtherFingers) {
     EXPECT_GE(compareTemplates(t[0], t[0]), kThresholdFmr1e4);
 }
 
+// The comparison takes a 512-bit path where the processor has one; it must give exactly the
+// portable path's scores (the identification's answers and the documented thresholds rest on them).
+TEST(CylinderMatcher, WideVectorsGiveThePortableScores) {
+    const bool wide = detail::allowWideVectors(true);
+    if (!wide) GTEST_SKIP() << "this processor has no 512-bit vectors with popcount: only the portable comparison exists here";
+    std::mt19937 rng(11);
+    std::vector<Template> templates;
+    for (int k = 0; k < 24; ++k) {
+        Template a = randomTemplate(rng, 12 + 3 * k);
+        templates.push_back(a);
+        templates.push_back(perturbed(a, rng));
+    }
+    std::vector<PreparedTemplate> prepared(templates.begin(), templates.end());
+    std::vector<int> wideScores, portableScores;
+    for (const auto& a : prepared)
+        for (const auto& b : prepared) wideScores.push_back(compareTemplates(a, b));
+    detail::allowWideVectors(false);
+    for (const auto& a : prepared)
+        for (const auto& b : prepared) portableScores.push_back(compareTemplates(a, b));
+    detail::allowWideVectors(true);
+    EXPECT_EQ(wideScores, portableScores);
+    // Not a vacuous comparison: genuine pairs score high.
+    EXPECT_GT(*std::max_element(wideScores.begin(), wideScores.end()), kThresholdFmr1e4);
+}
+
 TEST(CylinderMatcher, DegenerateTemplates) {
     Template empty, two;
     two.minutiae = {{10, 10, 0.5, MinutiaType::Ending, 60}, {40, 10, 1.5, MinutiaType::Ending, 60}};

@@ -94,6 +94,15 @@ int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& cand
 int compareSymmetric(const PreparedTemplate& a, const PreparedTemplate& b);
 int compareSymmetric(const Template& a, const Template& b);
 
+namespace detail {
+/// Whether comparison and identification may use the processor's 512-bit vectors (allowed by
+/// default; used where the processor has them). Both ways give the same scores; the tests compare
+/// them. Returns whether the comparison uses them now. Not to be changed while searches run.
+bool allowWideVectors(bool allow);
+/// Whether they are allowed.
+bool allowWideVectors();
+} // namespace detail
+
 /// Decision thresholds measured as false-match rates on impostor comparisons (BENCHMARKS.md; FVC2002
 /// DB1_B and DB2_B, 2,880 impostor pairs each). At 114, no impostor pair of DB1_B and 2 of DB2_B
 /// (7e-4); 125 is above every impostor score of both sets (the highest: 118), which is as far as

@@ -18,9 +18,14 @@
 // is the mean relaxed similarity of the 8 pairs that kept the most.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
+#include <cstddef>
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
 #endif
 
 #include "template/fingerprint_template.h"
@@ -202,6 +207,10 @@ const Tables& tables() {
 }
 
 inline int popcount64(std::uint64_t v) { return __builtin_popcountll(v); }
+
+// Whether the processor's 512-bit vectors may be used where it has them (tests turn them off to
+// check that both ways give the same scores).
+std::atomic<bool> wideVectorsAllowed{true};
 
 struct Pair {
     float similarity;
@@ -556,10 +565,10 @@ namespace {
 // sorted by direction, so each probe cylinder visits only the window of candidate cylinders
 // within the gate (no branch on the direction per pair: a third of the pairs pass it, and
 // mispredicting the rest cost more than the pairs).
-// Compiled twice: with the processor's popcount instruction (chosen at run time where it
-// exists) and portable.
-// (No lambdas inside: they would not inherit the popcount target of the function around them.)
-#define FPB_CYLINDER_PASS_BODY                                                                                       \
+// Compiled three times: with 512-bit vectors and their popcount instruction, with the scalar
+// popcount instruction (each chosen at run time where the processor has it), and portable.
+// (No lambdas inside: they would not inherit the target of the function around them.)
+#define FPB_CYLINDER_PASS_BODY(COUNT_BITS)                                                                           \
     const std::size_t nb = CB.size();                                                                                \
     std::size_t count = 0;                                                                                           \
     for (const auto& a : CA) {                                                                                       \
@@ -579,12 +588,7 @@ namespace {
                 const std::uint64_t mask = a.valid & b.valid;                                                        \
                 if (__builtin_popcountll(mask) < minMatchable) continue;                                             \
                 int na = 0, nb2 = 0, nx = 0;                                                                         \
-                for (int q = 0; q < kSections; ++q) {                                                                \
-                    std::uint64_t x = a.bits[q] & mask, y = b.bits[q] & mask;                                        \
-                    na += __builtin_popcountll(x);                                                                   \
-                    nb2 += __builtin_popcountll(y);                                                                  \
-                    nx += __builtin_popcountll(x ^ y);                                                               \
-                }                                                                                                    \
+                COUNT_BITS(a, b, mask, na, nb2, nx);                                                                 \
                 if (na + nb2 == 0) continue;                                                                         \
                 float sim = 1.f - sqrtTable[nx] / (sqrtTable[na] + sqrtTable[nb2]);                                  \
                 out[count] = {sim, static_cast<std::uint16_t>(a.minutia), static_cast<std::uint16_t>(b.minutia)};        \
@@ -594,22 +598,60 @@ namespace {
     }                                                                                                                \
     return count;
 
+// na, nb, nx: the set bits of a's and b's sections within `mask`, and of their difference.
+#define FPB_COUNT_BITS_SCALAR(a, b, mask, na, nb, nx)                                                                \
+    for (int q = 0; q < kSections; ++q) {                                                                            \
+        std::uint64_t x = a.bits[q] & mask, y = b.bits[q] & mask;                                                    \
+        na += __builtin_popcountll(x);                                                                               \
+        nb += __builtin_popcountll(y);                                                                               \
+        nx += __builtin_popcountll(x ^ y);                                                                           \
+    }
+// The same with a cylinder as one 64-byte vector (its six sections in the first six lanes): the
+// three counts of each lane packed 16 bits apart, so one horizontal sum gives all three.
+#define FPB_COUNT_BITS_WIDE(a, b, mask, na, nb, nx)                                                                  \
+    {                                                                                                                \
+        const __m512i m = _mm512_maskz_set1_epi64(0x3f, static_cast<long long>(mask));                               \
+        const __m512i x = _mm512_and_si512(_mm512_loadu_si512(&a), m), y = _mm512_and_si512(_mm512_loadu_si512(&b), m); \
+        const __m512i packed = _mm512_add_epi64(                                                                     \
+            _mm512_add_epi64(_mm512_popcnt_epi64(x), _mm512_slli_epi64(_mm512_popcnt_epi64(y), 16)),                 \
+            _mm512_slli_epi64(_mm512_popcnt_epi64(_mm512_xor_si512(x, y)), 32));                                     \
+        const long long sum = _mm512_reduce_add_epi64(packed);                                                       \
+        na = static_cast<int>(sum & 0xffff);                                                                         \
+        nb = static_cast<int>(sum >> 16 & 0xffff);                                                                   \
+        nx = static_cast<int>(sum >> 32 & 0xffff);                                                                   \
+    }
+static_assert(sizeof(PreparedTemplate::Cylinder) == 64 && offsetof(PreparedTemplate::Cylinder, bits) == 0,
+              "a cylinder is one 64-byte vector, its sections first");
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#pragma GCC diagnostic push
+// GCC 12's own vector headers leave a lane "undefined" on purpose in the horizontal sum.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+__attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) std::size_t cylinderPassWide(
+    const std::vector<PreparedTemplate::Cylinder>& CA, const std::vector<PreparedTemplate::Cylinder>& CB, int maxAngle16, int minMatchable,
+    const float* sqrtTable, Pair* out) {
+    FPB_CYLINDER_PASS_BODY(FPB_COUNT_BITS_WIDE)
+}
+#pragma GCC diagnostic pop
 __attribute__((target("popcnt"))) std::size_t cylinderPassPopcnt(const std::vector<PreparedTemplate::Cylinder>& CA,
                                                           const std::vector<PreparedTemplate::Cylinder>& CB, int maxAngle16,
                                                           int minMatchable, const float* sqrtTable, Pair* out) {
-    FPB_CYLINDER_PASS_BODY
+    FPB_CYLINDER_PASS_BODY(FPB_COUNT_BITS_SCALAR)
 }
 #endif
 std::size_t cylinderPassPortable(const std::vector<PreparedTemplate::Cylinder>& CA, const std::vector<PreparedTemplate::Cylinder>& CB,
                           int maxAngle16, int minMatchable, const float* sqrtTable, Pair* out) {
-    FPB_CYLINDER_PASS_BODY
+    FPB_CYLINDER_PASS_BODY(FPB_COUNT_BITS_SCALAR)
 }
 #undef FPB_CYLINDER_PASS_BODY
+#undef FPB_COUNT_BITS_SCALAR
+#undef FPB_COUNT_BITS_WIDE
 
 std::size_t cylinderPass(const std::vector<PreparedTemplate::Cylinder>& CA, const std::vector<PreparedTemplate::Cylinder>& CB, int maxAngle16,
                   int minMatchable, const float* sqrtTable, Pair* out) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    static const bool hasWide = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq");
+    if (hasWide && wideVectorsAllowed.load(std::memory_order_relaxed)) return cylinderPassWide(CA, CB, maxAngle16, minMatchable, sqrtTable, out);
     static const bool hasPopcnt = __builtin_cpu_supports("popcnt");
     if (hasPopcnt) return cylinderPassPopcnt(CA, CB, maxAngle16, minMatchable, sqrtTable, out);
 #endif
@@ -617,6 +659,17 @@ std::size_t cylinderPass(const std::vector<PreparedTemplate::Cylinder>& CA, cons
 }
 
 } // namespace
+
+bool detail::allowWideVectors() { return wideVectorsAllowed.load(std::memory_order_relaxed); }
+
+bool detail::allowWideVectors(bool allow) {
+    wideVectorsAllowed.store(allow);
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    return allow && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq");
+#else
+    return false;
+#endif
+}
 
 int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& candidate) {
     const auto& p = params();

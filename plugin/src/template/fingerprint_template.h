@@ -95,12 +95,13 @@ int compareSymmetric(const PreparedTemplate& a, const PreparedTemplate& b);
 int compareSymmetric(const Template& a, const Template& b);
 
 namespace detail {
-/// Whether comparison and identification may use the processor's 512-bit vectors (allowed by
-/// default; used where the processor has them). Both ways give the same scores; the tests compare
-/// them. Returns whether the comparison uses them now. Not to be changed while searches run.
+/// Whether comparison and identification may use the processor's 512-bit vectors (AVX-512 with
+/// its popcount instruction; allowed by default, used where the processor has them). Both ways
+/// give the same scores; the tests compare them. Returns wideVectorsInUse(). Not to be changed
+/// while searches run.
 bool allowWideVectors(bool allow);
-/// Whether they are allowed.
-bool allowWideVectors();
+/// Whether they are allowed and the processor has them.
+bool wideVectorsInUse();
 } // namespace detail
 
 /// Decision thresholds measured as false-match rates on impostor comparisons (BENCHMARKS.md; FVC2002

@@ -189,13 +189,8 @@ __attribute__((target("avx512f"))) std::size_t sharedCodesWide(const std::uint16
     return count + sharedCodesPortable(codes, k, end, present, out + count);
 }
 #pragma GCC diagnostic pop
-bool hasWideScan() {
-    static const bool has = __builtin_cpu_supports("avx512f");
-    return has;
-}
 #else
 constexpr auto sharedCodesWide = sharedCodesPortable;
-bool hasWideScan() { return false; }
 #endif
 
 } // namespace
@@ -280,7 +275,7 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
     keepShortest(pc, kMaxProbeCodes);
     // The probe's codes as a table of flags, and its pairs by code (the first minutia of each).
     std::vector<std::uint8_t> present(kCodeSpace + kPresentPadding, 0);
-    const auto findShared = detail::allowWideVectors() && hasWideScan() ? sharedCodesWide : sharedCodesPortable;
+    const auto findShared = detail::wideVectorsInUse() ? sharedCodesWide : sharedCodesPortable;
     std::vector<std::uint32_t> start(kCodeSpace + 1, 0);
     for (const auto& c : pc) {
         present[c.code] = 1;

@@ -650,8 +650,7 @@ std::size_t cylinderPassPortable(const std::vector<PreparedTemplate::Cylinder>& 
 std::size_t cylinderPass(const std::vector<PreparedTemplate::Cylinder>& CA, const std::vector<PreparedTemplate::Cylinder>& CB, int maxAngle16,
                   int minMatchable, const float* sqrtTable, Pair* out) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    static const bool hasWide = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq");
-    if (hasWide && wideVectorsAllowed.load(std::memory_order_relaxed)) return cylinderPassWide(CA, CB, maxAngle16, minMatchable, sqrtTable, out);
+    if (detail::wideVectorsInUse()) return cylinderPassWide(CA, CB, maxAngle16, minMatchable, sqrtTable, out);
     static const bool hasPopcnt = __builtin_cpu_supports("popcnt");
     if (hasPopcnt) return cylinderPassPopcnt(CA, CB, maxAngle16, minMatchable, sqrtTable, out);
 #endif
@@ -660,15 +659,18 @@ std::size_t cylinderPass(const std::vector<PreparedTemplate::Cylinder>& CA, cons
 
 } // namespace
 
-bool detail::allowWideVectors() { return wideVectorsAllowed.load(std::memory_order_relaxed); }
-
-bool detail::allowWideVectors(bool allow) {
-    wideVectorsAllowed.store(allow);
+bool detail::wideVectorsInUse() {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    return allow && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq");
+    static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq");
+    return has && wideVectorsAllowed.load(std::memory_order_relaxed);
 #else
     return false;
 #endif
+}
+
+bool detail::allowWideVectors(bool allow) {
+    wideVectorsAllowed.store(allow);
+    return wideVectorsInUse();
 }
 
 int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& candidate) {

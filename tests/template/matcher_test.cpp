@@ -100,6 +100,40 @@ TEST(CylinderMatcher, WideVectorsGiveThePortableScores) {
     EXPECT_GT(*std::max_element(wideScores.begin(), wideScores.end()), kThresholdFmr1e4);
 }
 
+TEST(CylinderMatcher, WideVectorsBuildThePortableCylinders) {
+    const bool wide = detail::allowWideVectors(true);
+    if (!wide) GTEST_SKIP() << "this processor has no 512-bit vectors with popcount: only the portable cylinders exist here";
+    std::mt19937 rng(17);
+    std::size_t cylinders = 0, bitsSet = 0;
+    for (int k = 0; k < 60; ++k) {
+        // Small to large, and some squeezed together so that neighbours crowd the cells.
+        Template t = randomTemplate(rng, 4 + 2 * k);
+        if (k % 3 == 0)
+            for (auto& m : t.minutiae) m.x /= 2, m.y /= 2;
+        detail::allowWideVectors(true);
+        const PreparedTemplate widePrepared(t);
+        detail::allowWideVectors(false);
+        const PreparedTemplate portablePrepared(t);
+        detail::allowWideVectors(true);
+        const auto& a = widePrepared.cylinders();
+        const auto& b = portablePrepared.cylinders();
+        ASSERT_EQ(a.size(), b.size()) << "template " << k;
+        for (std::size_t c = 0; c < a.size(); ++c) {
+            EXPECT_EQ(a[c].minutia, b[c].minutia) << "template " << k << ", cylinder " << c;
+            EXPECT_EQ(a[c].valid, b[c].valid) << "template " << k << ", cylinder " << c;
+            for (int q = 0; q < PreparedTemplate::kSections; ++q) {
+                EXPECT_EQ(a[c].bits[q], b[c].bits[q]) << "template " << k << ", cylinder " << c << ", section " << q;
+                bitsSet += static_cast<std::size_t>(__builtin_popcountll(a[c].bits[q]));
+            }
+        }
+        cylinders += a.size();
+    }
+    // Not a vacuous comparison: there were cylinders, with cells set and clear.
+    EXPECT_GT(cylinders, 500u);
+    EXPECT_GT(bitsSet, cylinders * 20);
+    EXPECT_LT(bitsSet, cylinders * 300);
+}
+
 TEST(CylinderMatcher, DegenerateTemplates) {
     Template empty, two;
     two.minutiae = {{10, 10, 0.5, MinutiaType::Ending, 60}, {40, 10, 1.5, MinutiaType::Ending, 60}};

@@ -74,6 +74,8 @@ public:
     std::size_t size() const { return points_.size(); }
     /// Heap bytes held (for memory accounting).
     std::size_t memoryBytes() const;
+    /// The cylinders, sorted by direction (tests compare the ways of building them).
+    const std::vector<Cylinder>& cylinders() const { return cylinders_; }
 
 private:
     friend int compareTemplates(const PreparedTemplate& probe, const PreparedTemplate& candidate);

@@ -102,7 +102,7 @@ inline double cellCoordinate(double a, double step, double invStep) {
 struct CellWindow {
     int i0, i1, j0, j1;
 };
-inline CellWindow cellWindow(double u, double v, double limit, double step, double invStep) {
+__attribute__((always_inline)) inline CellWindow cellWindow(double u, double v, double limit, double step, double invStep) {
 #if defined(__SSE2__)
     // cellCoordinate for u and v side by side, then ceiling and floor from the truncations.
     const __m128d uv = _mm_setr_pd(u, v), lim = _mm_set1_pd(limit), inv = _mm_set1_pd(invStep), mid = _mm_set1_pd((kCells - 1) / 2.0);
@@ -355,6 +355,23 @@ alignas(16) constexpr std::int32_t kLaneMasks[16][4] = {
     {0, 0, 0, -1},  {-1, 0, 0, -1},  {0, -1, 0, -1},  {-1, -1, 0, -1},  {0, 0, -1, -1},  {-1, 0, -1, -1},  {0, -1, -1, -1},  {-1, -1, -1, -1}};
 #endif
 
+#if defined(__SSE2__)
+// The spatial weights of four cells of a row (squared distances eu2[l] + ev2 from the neighbour),
+// 0 for the lanes not set in `lanes` and beyond the spatial limit. Built in registers: four
+// scalar stores read back as a vector stall the store forwarding.
+__attribute__((always_inline)) inline __m128 spatialWeights(unsigned lanes, const double* eu2, double ev2, const Tables& T) {
+    const __m128d ev = _mm_set1_pd(ev2), limit2 = _mm_set1_pd(T.spatialLimit2), four = _mm_set1_pd(4);
+    const __m128d d01 = _mm_add_pd(_mm_loadu_pd(eu2), ev), d23 = _mm_add_pd(_mm_loadu_pd(eu2 + 2), ev);
+    const __m128i index = _mm_unpacklo_epi64(_mm_cvttpd_epi32(_mm_mul_pd(d01, four)), _mm_cvttpd_epi32(_mm_mul_pd(d23, four)));
+    const __m128 near = _mm_shuffle_ps(_mm_castpd_ps(_mm_cmple_pd(d01, limit2)), _mm_castpd_ps(_mm_cmple_pd(d23, limit2)), _MM_SHUFFLE(2, 0, 2, 0));
+    const __m128i use = _mm_and_si128(_mm_castps_si128(near), _mm_load_si128(reinterpret_cast<const __m128i*>(kLaneMasks[lanes & 15])));
+    const __m128i at = _mm_or_si128(_mm_and_si128(use, index), _mm_andnot_si128(use, _mm_set1_epi32(static_cast<int>(T.spatialZero))));
+    const float* sp = T.spatial.data();
+    return _mm_setr_ps(sp[_mm_cvtsi128_si32(at)], sp[_mm_cvtsi128_si32(_mm_shuffle_epi32(at, 1))], sp[_mm_cvtsi128_si32(_mm_shuffle_epi32(at, 2))],
+                       sp[_mm_cvtsi128_si32(_mm_shuffle_epi32(at, 3))]);
+}
+#endif
+
 // The sums of one cylinder, by section, row and column; rows padded from 8 to 12 columns so that
 // a neighbour's window (at most 4 columns wide: 6 sigmaS < 4 cells) is one 4-wide operation from
 // its first column. All zero between cylinders: threshold() clears the rows used.
@@ -369,16 +386,7 @@ struct CylinderSums {
     void addRow(int r, int c0, unsigned lanes, const double* eu2, double ev2, const float* gd, const Tables& T) {
         rows |= 1u << r;
 #if defined(__SSE2__)
-        // Built in registers: four scalar stores read back as a vector stall the store forwarding.
-        const __m128d ev = _mm_set1_pd(ev2), limit2 = _mm_set1_pd(T.spatialLimit2), four = _mm_set1_pd(4);
-        const __m128d d01 = _mm_add_pd(_mm_loadu_pd(eu2), ev), d23 = _mm_add_pd(_mm_loadu_pd(eu2 + 2), ev);
-        const __m128i index = _mm_unpacklo_epi64(_mm_cvttpd_epi32(_mm_mul_pd(d01, four)), _mm_cvttpd_epi32(_mm_mul_pd(d23, four)));
-        const __m128 near = _mm_shuffle_ps(_mm_castpd_ps(_mm_cmple_pd(d01, limit2)), _mm_castpd_ps(_mm_cmple_pd(d23, limit2)), _MM_SHUFFLE(2, 0, 2, 0));
-        const __m128i use = _mm_and_si128(_mm_castps_si128(near), _mm_load_si128(reinterpret_cast<const __m128i*>(kLaneMasks[lanes & 15])));
-        const __m128i at = _mm_or_si128(_mm_and_si128(use, index), _mm_andnot_si128(use, _mm_set1_epi32(static_cast<int>(T.spatialZero))));
-        const float* sp = T.spatial.data();
-        const __m128 g = _mm_setr_ps(sp[_mm_cvtsi128_si32(at)], sp[_mm_cvtsi128_si32(_mm_shuffle_epi32(at, 1))],
-                                     sp[_mm_cvtsi128_si32(_mm_shuffle_epi32(at, 2))], sp[_mm_cvtsi128_si32(_mm_shuffle_epi32(at, 3))]);
+        const __m128 g = spatialWeights(lanes, eu2, ev2, T);
         // (Loops over the sections unrolled here and below: their control costs about as much as their work.)
 #pragma GCC unroll 6
         for (int q = 0; q < kSections; ++q) {
@@ -420,6 +428,145 @@ struct CylinderSums {
     }
 };
 
+// One cylinder's neighbours: their positions and directions, and the cylinder's minutia `i` with
+// its direction's cosine and sine and its cells inside the print.
+struct CylinderInput {
+    const double* xs;
+    const double* ys;
+    const std::int16_t* angles;
+    const std::uint32_t* near;
+    std::size_t nearCount;
+    std::size_t i;
+    double c, s;
+    std::uint64_t valid;
+};
+
+// Neighbour near[q] in the minutia's frame: its cell window (empty when it reaches no cell), its
+// offsets from the first column's centres squared (four columns from i0; those past i1 are left
+// out by `columns`), and its direction relative to the minutia's.
+struct NeighbourInFrame {
+    double u, v;
+    CellWindow w;
+    unsigned columns;
+    double eu2[4];
+    std::int16_t rel;
+    bool empty() const { return w.i0 > w.i1 || w.j0 > w.j1; }
+};
+__attribute__((always_inline)) inline NeighbourInFrame neighbourInFrame(const CylinderInput& in, std::size_t q, const Tables& T) {
+    const auto& p = params();
+    const double step = 2 * p.radius / kCells, invStep = 1 / step, limit = 3 * p.sigmaS;
+    const std::uint32_t j = in.near[q];
+    NeighbourInFrame f;
+    const double dx = in.xs[j] - in.xs[in.i], dy = in.ys[j] - in.ys[in.i];
+    f.u = dx * in.c + dy * in.s;
+    f.v = -dx * in.s + dy * in.c;
+    f.w = cellWindow(f.u, f.v, limit, step, invStep);
+    if (f.empty()) return f;
+    f.rel = static_cast<std::int16_t>(in.angles[j] - in.angles[in.i]);
+    f.columns = (2u << f.w.i1) - (1u << f.w.i0);
+    for (int l = 0; l < 4; ++l) {
+        const double eu = T.columnU[static_cast<std::size_t>(f.w.i0 + l)] - f.u;
+        f.eu2[l] = eu * eu;
+    }
+    return f;
+}
+
+// The directional weight's table index for each section: turnDiff(rel, centre) >> 6.
+__attribute__((always_inline)) inline void directionalIndexes(std::int16_t rel, std::uint16_t* at) {
+#if defined(__SSE2__)
+    // All six centres at once (|-32768| comes out as 32768, unsigned).
+    static_assert(kSections == 6, "the centres fill six lanes");
+    const __m128i centres = _mm_setr_epi16(kSectionCentres[0], kSectionCentres[1], kSectionCentres[2], kSectionCentres[3], kSectionCentres[4],
+                                           kSectionCentres[5], 0, 0);
+    const __m128i d = _mm_sub_epi16(_mm_set1_epi16(rel), centres), sign = _mm_srai_epi16(d, 15);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(at), _mm_srli_epi16(_mm_sub_epi16(_mm_xor_si128(d, sign), sign), 6));
+#else
+    for (std::size_t k = 0; k < kSections; ++k) at[k] = static_cast<std::uint16_t>(turnDiff(rel, kSectionCentres[k]) >> 6);
+#endif
+}
+
+// Sums the neighbours' Gaussian contributions to the cylinder's cells and sets `bits` where they
+// exceed the threshold: the portable way, four cells of one section at a time.
+void sumCylinderPortable(const CylinderInput& in, CylinderSums& sums, std::uint64_t* bits) {
+    const auto& T = tables();
+    for (std::size_t q = 0; q < in.nearCount; ++q) {
+        const NeighbourInFrame f = neighbourInFrame(in, q, T);
+        if (f.empty()) continue;
+        alignas(16) std::uint16_t at[8];
+        directionalIndexes(f.rel, at);
+        alignas(16) float gd[kSections * 4];
+#pragma GCC unroll 6
+        for (std::size_t k = 0; k < kSections; ++k) std::fill(gd + 4 * k, gd + 4 * k + 4, T.directional[at[k]]);
+        // (A row without valid cells in the window adds 0: cheaper than a branch that mispredicts.)
+        for (int cj = f.w.j0; cj <= f.w.j1; ++cj) {
+            const unsigned live = static_cast<unsigned>(in.valid >> (cj * kCells)) & f.columns;
+            const double ev = T.cellV[static_cast<std::size_t>(cj * kCells)] - f.v;
+            sums.addRow(cj, f.w.i0, live >> f.w.i0, f.eu2, ev * ev, gd, T);
+        }
+    }
+    sums.threshold(static_cast<float>(params().muPsi), bits);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// The same sums laid out by row, column and section (six of eight lanes used), so that one 512-bit
+// vector holds all sections of two cells: a neighbour's row of four cells is two multiply-adds
+// where the portable way needs six. Each cell's sum sees the same products added in the same
+// order, so the bits are the same (multiply and add stay separate: no fused multiply-add).
+struct WideCylinderSums {
+    static constexpr int kStride = 12, kLanes = 8;
+    alignas(64) float s[kCells][kStride][kLanes] = {};
+    unsigned rows = 0;
+};
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+__attribute__((target("avx512f,bmi2"))) void sumCylinderWide(const CylinderInput& in, WideCylinderSums& sums, std::uint64_t* bits) {
+    const auto& T = tables();
+    const __m512i firstTwo = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    const __m512i lastTwo = _mm512_setr_epi32(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m512i twice = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7);
+    for (std::size_t q = 0; q < in.nearCount; ++q) {
+        const NeighbourInFrame f = neighbourInFrame(in, q, T);
+        if (f.empty()) continue;
+        alignas(16) std::uint16_t at[8];
+        directionalIndexes(f.rel, at);
+        const __m512 gd = _mm512_permutexvar_ps(twice, _mm512_castps256_ps512(_mm256_setr_ps(T.directional[at[0]], T.directional[at[1]], T.directional[at[2]],
+                                                                                          T.directional[at[3]], T.directional[at[4]], T.directional[at[5]], 0.f, 0.f)));
+        for (int cj = f.w.j0; cj <= f.w.j1; ++cj) {
+            sums.rows |= 1u << cj;
+            const unsigned lanes = (static_cast<unsigned>(in.valid >> (cj * kCells)) & f.columns) >> f.w.i0;
+            const double ev = T.cellV[static_cast<std::size_t>(cj * kCells)] - f.v;
+            const __m512 g4 = _mm512_castps128_ps512(spatialWeights(lanes, f.eu2, ev * ev, T));
+            float* out = &sums.s[cj][f.w.i0][0];
+            _mm512_storeu_ps(out, _mm512_add_ps(_mm512_loadu_ps(out), _mm512_mul_ps(_mm512_permutexvar_ps(firstTwo, g4), gd)));
+            _mm512_storeu_ps(out + 16, _mm512_add_ps(_mm512_loadu_ps(out + 16), _mm512_mul_ps(_mm512_permutexvar_ps(lastTwo, g4), gd)));
+        }
+    }
+    // Thresholds: one mask bit per cell and section (bit 8 column + section), gathered into each
+    // section's word; the rows used are cleared for the next cylinder.
+    const __m512 th = _mm512_set1_ps(static_cast<float>(params().muPsi));
+    for (; sums.rows; sums.rows &= sums.rows - 1) {
+        const int r = __builtin_ctz(sums.rows);
+        float* row = &sums.s[r][0][0];
+        std::uint64_t above = 0;
+        for (int k = 0; k < 4; ++k)
+            above |= std::uint64_t{_cvtmask16_u32(_mm512_cmp_ps_mask(_mm512_load_ps(row + 16 * k), th, _CMP_GT_OQ))} << (16 * k);
+        for (int sec = 0; sec < kSections; ++sec) bits[sec] |= _pext_u64(above, 0x0101010101010101ull << sec) << (r * kCells);
+        // (Six stores written out: as a loop the compiler makes a string instruction of them, far slower.)
+        const __m512 zero = _mm512_setzero_ps();
+        static_assert(WideCylinderSums::kStride * WideCylinderSums::kLanes == 6 * 16, "a row is six vectors");
+        _mm512_store_ps(row, zero), _mm512_store_ps(row + 16, zero), _mm512_store_ps(row + 32, zero);
+        _mm512_store_ps(row + 48, zero), _mm512_store_ps(row + 64, zero), _mm512_store_ps(row + 80, zero);
+    }
+}
+#pragma GCC diagnostic pop
+#else
+struct WideCylinderSums {};
+void sumCylinderWide(const CylinderInput& in, WideCylinderSums&, std::uint64_t* bits) {
+    CylinderSums sums;
+    sumCylinderPortable(in, sums, bits);
+}
+#endif
+
 } // namespace
 
 PreparedTemplate::PreparedTemplate(const Template& t) {
@@ -444,21 +591,16 @@ PreparedTemplate::PreparedTemplate(const Template& t) {
         pts[i] = {static_cast<double>(static_cast<std::int32_t>(static_cast<std::uint32_t>(keys[i] >> 32) ^ 0x80000000u)),
                   static_cast<double>(static_cast<std::int32_t>(static_cast<std::uint32_t>(keys[i]) ^ 0x80000000u))};
     const HullEdges hull(convexHull(pts));
-    const double step = 2 * p.radius / kCells;
     const double reach = p.radius + 3 * p.sigmaS;
-    const double limit = 3 * p.sigmaS;
-    const double invStep = 1 / step;
-#if defined(__SSE2__)
-    const __m128i centres = _mm_setr_epi16(kSectionCentres[0], kSectionCentres[1], kSectionCentres[2], kSectionCentres[3], kSectionCentres[4],
-                                           kSectionCentres[5], 0, 0);
-    static_assert(kSections == 6, "the centres fill six lanes");
-#endif
-    const float threshold = static_cast<float>(p.muPsi);
+    const bool wide = detail::wideVectorsInUse();
     CylinderSums sums;
+    WideCylinderSums wideSums;
     std::vector<double> xs(n), ys(n);
+    std::vector<std::int16_t> angles(n);
     for (std::size_t i = 0; i < n; ++i) {
         xs[i] = M[i].x;
         ys[i] = M[i].y;
+        angles[i] = points_[i].angle;
     }
     std::vector<std::uint32_t> near(n);
     cylinders_.reserve(n);
@@ -501,45 +643,11 @@ PreparedTemplate::PreparedTemplate(const Template& t) {
         scan(0, i);
         scan(i + 1, n);
         if (nearCount < static_cast<std::size_t>(p.minNeighbours)) continue;
-        for (std::size_t q = 0; q < nearCount; ++q) {
-            const std::uint32_t j = near[q];
-            double dx = xs[j] - xs[i], dy = ys[j] - ys[i];
-            // The neighbour in this minutia's frame.
-            double u = dx * c + dy * s, v = -dx * s + dy * c;
-            const CellWindow w = cellWindow(u, v, limit, step, invStep);
-            const int i0 = w.i0, i1 = w.i1, j0 = w.j0, j1 = w.j1;
-            if (i0 > i1 || j0 > j1) continue;
-            std::int16_t rel = static_cast<std::int16_t>(points_[j].angle - points_[i].angle);
-            alignas(16) float gd[kSections * 4];
-#if defined(__SSE2__)
-            // turnDiff(rel, centre) >> 6 for all six centres at once (|-32768| comes out as 32768, unsigned).
-            alignas(16) std::uint16_t at[8];
-            {
-                const __m128i d = _mm_sub_epi16(_mm_set1_epi16(rel), centres), sign = _mm_srai_epi16(d, 15);
-                _mm_store_si128(reinterpret_cast<__m128i*>(at), _mm_srli_epi16(_mm_sub_epi16(_mm_xor_si128(d, sign), sign), 6));
-            }
-#pragma GCC unroll 6
-            for (std::size_t k = 0; k < kSections; ++k) _mm_store_ps(gd + 4 * k, _mm_set1_ps(T.directional[at[k]]));
-#else
-            for (std::size_t k = 0; k < kSections; ++k)
-                std::fill(gd + 4 * k, gd + 4 * k + 4, T.directional[static_cast<std::size_t>(turnDiff(rel, kSectionCentres[k]) >> 6)]);
-#endif
-            // Squared distances to the cell centres: columns share u and rows share v. Four
-            // columns from i0; those past i1 are left out by the mask.
-            const unsigned columns = (2u << i1) - (1u << i0);
-            double eu2[4];
-            for (int l = 0; l < 4; ++l) {
-                double eu = T.columnU[static_cast<std::size_t>(i0 + l)] - u;
-                eu2[l] = eu * eu;
-            }
-            // (A row without valid cells in the window adds 0: cheaper than a branch that mispredicts.)
-            for (int cj = j0; cj <= j1; ++cj) {
-                const unsigned live = static_cast<unsigned>(cyl.valid >> (cj * kCells)) & columns;
-                double ev = T.cellV[static_cast<std::size_t>(cj * kCells)] - v;
-                sums.addRow(cj, i0, live >> i0, eu2, ev * ev, gd, T);
-            }
-        }
-        sums.threshold(threshold, cyl.bits);
+        const CylinderInput in{xs.data(), ys.data(), angles.data(), near.data(), nearCount, i, c, s, cyl.valid};
+        if (wide)
+            sumCylinderWide(in, wideSums, cyl.bits);
+        else
+            sumCylinderPortable(in, sums, cyl.bits);
         cylinders_.push_back(cyl);
     }
     // By direction, for the comparison's direction window; equal directions in minutia order.
@@ -661,7 +769,7 @@ std::size_t cylinderPass(const std::vector<PreparedTemplate::Cylinder>& CA, cons
 
 bool detail::wideVectorsInUse() {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq");
+    static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("bmi2");
     return has && wideVectorsAllowed.load(std::memory_order_relaxed);
 #else
     return false;

@@ -243,4 +243,44 @@ TEST(Identifier, DegenerateProbesAndEntriesAreHandled) {
     EXPECT_EQ(self[0].key, "far");
 }
 
+// The first stage's pairing counts an entry minutia that lies within 10 px of a probe minutia,
+// wherever the two fall on the pairing's grid: copies of the probe with every minutia moved 7.5 px
+// (6.8 to 8.2 once rounded; across cell borders, in every direction) pair every minutia, like the
+// probe itself (moved further, the alignment's own error takes some beyond 10 px); moved 14 px,
+// fewer pair.
+TEST(Identifier, FirstStagePairsAcrossGridCells) {
+    std::mt19937 rng(23);
+    // Minutiae at least 40 px apart, so that a moved minutia has only its own counterpart near.
+    Template probe;
+    std::uniform_int_distribution<int> x(30, 600), y(30, 600);
+    std::uniform_real_distribution<double> a(0, kTwoPi);
+    while (probe.minutiae.size() < 36) {
+        Minutia m{x(rng), y(rng), a(rng), MinutiaType::Ending, 60};
+        bool spaced = true;
+        for (const auto& o : probe.minutiae) spaced &= std::hypot(m.x - o.x, m.y - o.y) >= 40;
+        if (spaced) probe.minutiae.push_back(m);
+    }
+    auto moved = [&](double distance, std::uint32_t seed) {
+        std::mt19937 r(seed);
+        Template t = probe;
+        for (auto& m : t.minutiae) {
+            const double d = a(r);
+            m.x += static_cast<int>(std::lround(distance * std::cos(d)));
+            m.y += static_cast<int>(std::lround(distance * std::sin(d)));
+        }
+        return t;
+    };
+    Identifier id;
+    id.add("itself", probe);
+    for (std::uint32_t k = 0; k < 6; ++k) id.add("near-" + std::to_string(k), moved(7.5, k));
+    for (std::uint32_t k = 0; k < 3; ++k) id.add("far-" + std::to_string(k), moved(14.2, 100 + k));
+    for (int k = 0; k < 30; ++k) id.add("other-" + std::to_string(k), randomFinger(rng));
+    const std::vector<std::uint16_t> scores = id.firstStageScores(probe);
+    // Aligned and paired entries score 32768 + 100 count^2 / n: here all 36 of 36.
+    const std::uint16_t allPaired = 32768 + 100 * 36;
+    EXPECT_EQ(scores[0], allPaired);
+    for (std::size_t k = 1; k <= 6; ++k) EXPECT_EQ(scores[k], allPaired) << "near copy " << k - 1;
+    for (std::size_t k = 7; k <= 9; ++k) EXPECT_LT(scores[k], allPaired) << "far copy " << k - 7;
+}
+
 } // namespace

@@ -139,20 +139,26 @@ std::vector<std::uint32_t> bestEntries(const std::vector<std::uint16_t>& scores,
     return order;
 }
 
-// Adds a vote's mask to 16 byte counters, each stopping at 255; true when one of them now
-// exceeds `best` (only the two the vote counts in can).
-inline bool addVote(std::uint8_t* counts, const std::uint8_t* mask, unsigned best) {
+// Adds a vote's mask to the 16 byte counters of each of four cells, each counter stopping at 255;
+// true when one of them now exceeds `best` (only the two the vote counts in can).
+inline bool addVote(std::uint8_t* const (&cells)[4], const std::uint8_t* mask, unsigned best) {
 #if defined(__SSE2__)
-    const __m128i sum = _mm_adds_epu8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(counts)), _mm_loadu_si128(reinterpret_cast<const __m128i*>(mask)));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(counts), sum);
-    const __m128i over = _mm_subs_epu8(sum, _mm_set1_epi8(static_cast<char>(best)));
+    const __m128i m = _mm_loadu_si128(reinterpret_cast<const __m128i*>(mask));
+    __m128i most = _mm_setzero_si128();
+    for (std::uint8_t* cell : cells) {
+        const __m128i sum = _mm_adds_epu8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(cell)), m);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(cell), sum);
+        most = _mm_max_epu8(most, sum);
+    }
+    const __m128i over = _mm_subs_epu8(most, _mm_set1_epi8(static_cast<char>(best)));
     return _mm_movemask_epi8(_mm_cmpeq_epi8(over, _mm_setzero_si128())) != 0xffff;
 #else
     bool over = false;
-    for (int i = 0; i < 16; ++i) {
-        counts[i] = static_cast<std::uint8_t>(std::min(255, counts[i] + mask[i]));
-        over |= counts[i] > best;
-    }
+    for (std::uint8_t* cell : cells)
+        for (int i = 0; i < 16; ++i) {
+            cell[i] = static_cast<std::uint8_t>(std::min(255, cell[i] + mask[i]));
+            over |= cell[i] > best;
+        }
     return over;
 #endif
 }
@@ -293,26 +299,46 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
     };
     std::vector<ProbeMinutia> pm(M.size());
     for (std::size_t i = 0; i < M.size(); ++i) pm[i] = {static_cast<float>(M[i].x), static_cast<float>(M[i].y), packAngle(M[i].angle)};
-    // The probe's minutiae by cell of twice kPairRadius, so that pairing looks only at the cells
-    // within reach instead of at every probe minutia (pairing was a quarter of this stage).
+    // For pairing: each cell of a grid of kPairRadius lists the probe minutiae within twice
+    // kPairRadius of the cell (the farthest pairing reaches), so that an entry minutia looks at
+    // one list instead of a window of cells (pairing was a quarter of this stage, the window's
+    // cells most of it). The grid covers the probe's minutiae and that reach around them; a point
+    // off the grid has no probe minutia within reach.
     float minX = pm.empty() ? 0 : pm[0].x, minY = pm.empty() ? 0 : pm[0].y, maxX = minX, maxY = minY;
     for (const auto& q : pm) {
         minX = std::min(minX, q.x), maxX = std::max(maxX, q.x);
         minY = std::min(minY, q.y), maxY = std::max(maxY, q.y);
     }
-    // Coarser cells for a probe spread over more than 5,100 px (a template with absurd coordinates).
-    const float pairCell = std::max(2 * kPairRadius, std::max(maxX - minX, maxY - minY) / 255);
-    const int cellsX = static_cast<int>((maxX - minX) / pairCell) + 1, cellsY = static_cast<int>((maxY - minY) / pairCell) + 1;
-    auto pairCellOf = [&](const ProbeMinutia& q) {
-        return static_cast<std::size_t>(static_cast<int>((q.y - minY) / pairCell) * cellsX + static_cast<int>((q.x - minX) / pairCell));
-    };
-    std::vector<std::uint32_t> pairCellStart(static_cast<std::size_t>(cellsX) * static_cast<std::size_t>(cellsY) + 1, 0);
-    std::vector<std::uint16_t> pairCellMinutiae(pm.size());
-    for (const auto& q : pm) ++pairCellStart[pairCellOf(q) + 1];
-    for (std::size_t c = 1; c < pairCellStart.size(); ++c) pairCellStart[c] += pairCellStart[c - 1];
+    constexpr float kReach = 2 * kPairRadius;
+    const float gridX = minX - kReach, gridY = minY - kReach;
+    // Coarser cells for a probe spread over more than 2,500 px (a template with absurd coordinates).
+    const float gridCell = std::max(kPairRadius, (std::max(maxX - minX, maxY - minY) + 2 * kReach) / 255);
+    const float inverseCell = 1 / gridCell;
+    const int cellsX = static_cast<int>((maxX + kReach - gridX) / gridCell) + 1, cellsY = static_cast<int>((maxY + kReach - gridY) / gridCell) + 1;
+    std::vector<std::uint32_t> reachStart(static_cast<std::size_t>(cellsX) * static_cast<std::size_t>(cellsY) + 1, 0);
+    std::vector<std::uint16_t> reachMinutiae;
     {
-        std::vector<std::uint32_t> fill(pairCellStart.begin(), pairCellStart.end() - 1);
-        for (std::size_t i = 0; i < pm.size(); ++i) pairCellMinutiae[fill[pairCellOf(pm[i])]++] = static_cast<std::uint16_t>(i);
+        // A minutia is listed in the cells whose rectangle lies within kReach of it (and a
+        // little more, so that a point rounded into the next cell still finds everything).
+        const float listReach = kReach + 0.05f;
+        auto forCellsInReach = [&](const ProbeMinutia& q, auto&& use) {
+            const int x0 = std::max(0, static_cast<int>((q.x - listReach - gridX) * inverseCell) - 1);
+            const int x1 = std::min(cellsX - 1, static_cast<int>((q.x + listReach - gridX) * inverseCell) + 1);
+            const int y0 = std::max(0, static_cast<int>((q.y - listReach - gridY) * inverseCell) - 1);
+            const int y1 = std::min(cellsY - 1, static_cast<int>((q.y + listReach - gridY) * inverseCell) + 1);
+            for (int cy = y0; cy <= y1; ++cy)
+                for (int cx = x0; cx <= x1; ++cx) {
+                    const float left = gridX + static_cast<float>(cx) * gridCell, top = gridY + static_cast<float>(cy) * gridCell;
+                    const float dx = std::max({0.f, left - q.x, q.x - (left + gridCell)}), dy = std::max({0.f, top - q.y, q.y - (top + gridCell)});
+                    if (dx * dx + dy * dy <= listReach * listReach) use(static_cast<std::size_t>(cy * cellsX + cx));
+                }
+        };
+        for (const auto& q : pm) forCellsInReach(q, [&](std::size_t cell) { ++reachStart[cell + 1]; });
+        for (std::size_t c = 1; c < reachStart.size(); ++c) reachStart[c] += reachStart[c - 1];
+        reachMinutiae.resize(reachStart.back());
+        std::vector<std::uint32_t> fill(reachStart.begin(), reachStart.end() - 1);
+        for (std::size_t i = 0; i < pm.size(); ++i)
+            forCellsInReach(pm[i], [&](std::size_t cell) { reachMinutiae[fill[cell]++] = static_cast<std::uint16_t>(i); });
     }
     // Cosine and sine of a rotation in 1/256 turns (1.4 degrees, finer than the angles' noise).
     static const auto trig = [] {
@@ -370,15 +396,25 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
         std::uint8_t* w = windows[0].data();
         constexpr std::uint32_t kRow = kGrid * kRotationSteps, kStep = kRotationSteps;
         for (std::size_t e = from; e < to; ++e) {
+            // The minutiae of an entry two ahead, fetched now: the votes read them in no order,
+            // which the processor's own prefetching does not follow (a fifth of this step's time
+            // went to waiting for them).
+            if (e + 2 < to) {
+                const char* ahead = reinterpret_cast<const char*>(minutiae_.data() + minutiaStart_[e + 2]);
+                const char* aheadEnd = reinterpret_cast<const char*>(minutiae_.data() + minutiaStart_[e + 3]);
+                for (; ahead < aheadEnd; ahead += 64) __builtin_prefetch(ahead);
+            }
             touched.clear();
             unsigned best = 0;
             std::uint32_t at = 0;
             forEachVote(e, shared, [&](int y, int x, unsigned r, unsigned, unsigned, const std::array<float, 2>&) {
                 const std::uint32_t c = cellOf(y, x, 0);
                 touched.push_back(c);
-                for (std::uint32_t cell : {c, c - kStep, c - kRow, c - kRow - kStep})
-                    if (addVote(w + cell, stepMasks[r].data(), best))
-                        // The peak is the first window to reach the highest count.
+                std::uint8_t* const cells[4] = {w + c, w + c - kStep, w + c - kRow, w + c - kRow - kStep};
+                if (addVote(cells, stepMasks[r].data(), best))
+                    // The peak is the first window to reach the highest count (in the order of
+                    // the cells, then of the steps, the vote is added in).
+                    for (std::uint32_t cell : {c, c - kStep, c - kRow, c - kRow - kStep})
                         for (unsigned step : {r, (r + kRotationSteps - 1) % kRotationSteps})
                             if (w[cell + step] > best) best = w[cell + step], at = cell + step;
             });
@@ -446,24 +482,18 @@ std::vector<std::uint16_t> Identifier::firstStageScores(const Template& probe) c
                     const std::uint16_t a = static_cast<std::uint16_t>(em[i].angle + turn);
                     int nearest = -1, nearestWider = -1;
                     float reach = kPairRadius * kPairRadius, reachWider = radius * radius;
-                    const int x0 = std::max(0, static_cast<int>(std::floor((x - radius - minX) / pairCell)));
-                    const int x1 = std::min(cellsX - 1, static_cast<int>(std::floor((x + radius - minX) / pairCell)));
-                    const int y0 = std::max(0, static_cast<int>(std::floor((y - radius - minY) / pairCell)));
-                    const int y1 = std::min(cellsY - 1, static_cast<int>(std::floor((y + radius - minY) / pairCell)));
-                    for (int cy = y0; cy <= y1; ++cy)
-                        for (int cx = x0; cx <= x1; ++cx) {
-                            const std::size_t cell = static_cast<std::size_t>(cy * cellsX + cx);
-                            for (std::uint32_t t = pairCellStart[cell]; t < pairCellStart[cell + 1]; ++t) {
-                                const int j = pairCellMinutiae[t];
-                                const float dx = pm[j].x - x, dy = pm[j].y - y, d2 = dx * dx + dy * dy;
-                                // Past both reaches (each shrinks as its pairing finds nearer ones).
-                                if ((d2 > reach && d2 > reachWider) || std::abs(static_cast<int>(static_cast<std::int16_t>(pm[j].angle - a))) > kPairAngle)
-                                    continue;
-                                // The nearest; of equally near ones the last, as a scan in order would.
-                                if (!used[j] && (d2 < reach || (d2 == reach && j > nearest))) reach = d2, nearest = j;
-                                if (wider && !usedWider[j] && (d2 < reachWider || (d2 == reachWider && j > nearestWider))) reachWider = d2, nearestWider = j;
-                            }
-                        }
+                    const float fx = (x - gridX) * inverseCell, fy = (y - gridY) * inverseCell;
+                    if (!(fx >= 0 && fy >= 0 && fx < static_cast<float>(cellsX) && fy < static_cast<float>(cellsY))) continue;
+                    const std::size_t cell = static_cast<std::size_t>(static_cast<int>(fy) * cellsX + static_cast<int>(fx));
+                    for (std::uint32_t t = reachStart[cell]; t < reachStart[cell + 1]; ++t) {
+                        const int j = reachMinutiae[t];
+                        const float dx = pm[j].x - x, dy = pm[j].y - y, d2 = dx * dx + dy * dy;
+                        // Past both reaches (each shrinks as its pairing finds nearer ones).
+                        if ((d2 > reach && d2 > reachWider) || std::abs(static_cast<int>(static_cast<std::int16_t>(pm[j].angle - a))) > kPairAngle) continue;
+                        // The nearest; of equally near ones the last, as a scan in order would.
+                        if (!used[j] && (d2 < reach || (d2 == reach && j > nearest))) reach = d2, nearest = j;
+                        if (wider && !usedWider[j] && (d2 < reachWider || (d2 == reachWider && j > nearestWider))) reachWider = d2, nearestWider = j;
+                    }
                     if (nearest >= 0) {
                         used[static_cast<std::size_t>(nearest)] = 1;
                         ++close;

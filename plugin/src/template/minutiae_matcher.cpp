@@ -346,6 +346,39 @@ struct HullEdges {
         }
         return cells;
     }
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+    // The same with eight cells per 512-bit vector (the same arithmetic, lane by lane).
+    __attribute__((target("avx512f"))) std::uint64_t validCellsWide(double x, double y, double c, double s, double margin, const Tables& T) const {
+        if (e.empty()) return validCells(x, y, c, s, margin, T);
+        std::uint64_t cells = T.circle;
+        __m512d cx[kCells], cy[kCells];
+        bool placed = false;
+        for (const auto& q : e) {
+            if (q[0] * x + q[1] * y - q[2] <= margin - T.cellReach - 1e-6) continue;
+            if (!placed) {
+                const __m512d vx = _mm512_set1_pd(x), vy = _mm512_set1_pd(y), vc = _mm512_set1_pd(c), vs = _mm512_set1_pd(s);
+                for (int k = 0; k < kCells; ++k) {
+                    const __m512d u = _mm512_cvtps_pd(_mm256_loadu_ps(&T.cellU[static_cast<std::size_t>(8 * k)]));
+                    const __m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(&T.cellV[static_cast<std::size_t>(8 * k)]));
+                    cx[k] = _mm512_sub_pd(_mm512_add_pd(vx, _mm512_mul_pd(u, vc)), _mm512_mul_pd(v, vs));
+                    cy[k] = _mm512_add_pd(_mm512_add_pd(vy, _mm512_mul_pd(u, vs)), _mm512_mul_pd(v, vc));
+                }
+                placed = true;
+            }
+            const __m512d n0 = _mm512_set1_pd(q[0]), n1 = _mm512_set1_pd(q[1]), n2 = _mm512_set1_pd(q[2]), mg = _mm512_set1_pd(margin);
+            std::uint64_t out = 0;
+            for (int k = 0; k < kCells; ++k) {
+                const __m512d f = _mm512_sub_pd(_mm512_add_pd(_mm512_mul_pd(n0, cx[k]), _mm512_mul_pd(n1, cy[k])), n2);
+                out |= std::uint64_t{static_cast<std::uint8_t>(_mm512_cmp_pd_mask(f, mg, _CMP_GT_OQ))} << (8 * k);
+            }
+            cells &= ~out;
+        }
+        return cells;
+    }
+#pragma GCC diagnostic pop
+#endif
 };
 
 #if defined(__SSE2__)
@@ -613,7 +646,11 @@ PreparedTemplate::PreparedTemplate(const Template& t) {
         // A minutia deep inside the print has every cell inside (all cell centres lie within
         // the radius); only those near the edge need the test per cell.
         const bool allInside = hull.contains(m.x, m.y, p.omega - p.radius);
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+        cyl.valid = allInside ? T.circle : wide ? hull.validCellsWide(m.x, m.y, c, s, p.omega, T) : hull.validCells(m.x, m.y, c, s, p.omega, T);
+#else
         cyl.valid = allInside ? T.circle : hull.validCells(m.x, m.y, c, s, p.omega, T);
+#endif
         cyl.validCount = static_cast<std::uint16_t>(popcount64(cyl.valid));
         if (cyl.validCount < p.minValidCells * T.circleCells) continue;
         // Every minutia within reach counts as a neighbour, whether or not it adds to a cell;

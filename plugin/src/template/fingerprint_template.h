@@ -98,8 +98,8 @@ int compareSymmetric(const Template& a, const Template& b);
 
 namespace detail {
 /// Whether comparison and identification may use the processor's 512-bit vectors (AVX-512 with
-/// its popcount instruction; allowed by default, used where the processor has them). Both ways
-/// give the same scores; the tests compare them. Returns wideVectorsInUse(). Not to be changed
+/// its popcount instruction, and BMI2; allowed by default, used where the processor has them).
+/// Both ways give the same cylinders and scores; the tests compare them. Returns wideVectorsInUse(). Not to be changed
 /// while searches run.
 bool allowWideVectors(bool allow);
 /// Whether they are allowed and the processor has them.

@@ -9,6 +9,7 @@
 
 #include "image/image_files.h"
 #include "synthetic_finger.h"
+#include "template/error_rates.h"
 #include "template/fingerprint_template.h"
 
 namespace fs = std::filesystem;
@@ -18,7 +19,7 @@ namespace {
 
 struct Rates {
     double eer = 1;
-    double zeroFmr = 1;  ///< genuine pairs scoring no higher than the best impostor
+    double zeroFmr = 1;
     int failures = 0;
 };
 
@@ -39,17 +40,9 @@ Rates evaluate(const fs::path& dir, int dpi) {
             int s = compareSymmetric(all[i].second, all[j].second);
             (all[i].first == all[j].first ? genuine : impostor).push_back(s);
         }
-    double best = 2;
-    for (int t = 0; t <= 1000; ++t) {
-        double fmr = std::count_if(impostor.begin(), impostor.end(), [&](int s) { return s >= t; }) / double(impostor.size());
-        double fnmr = std::count_if(genuine.begin(), genuine.end(), [&](int s) { return s < t; }) / double(genuine.size());
-        if (std::abs(fmr - fnmr) < best) {
-            best = std::abs(fmr - fnmr);
-            r.eer = (fmr + fnmr) / 2;
-        }
-    }
-    const int bestImpostor = *std::max_element(impostor.begin(), impostor.end());
-    r.zeroFmr = std::count_if(genuine.begin(), genuine.end(), [&](int s) { return s <= bestImpostor; }) / double(genuine.size());
+    const ScoreRates rates(genuine, impostor);
+    r.eer = rates.equalErrorRate().eer;
+    r.zeroFmr = rates.atFmr(0.0).fnmr;
     return r;
 }
 
@@ -61,11 +54,11 @@ TEST(Accuracy, FvcDb1AndDb2) {
     EXPECT_EQ(r1.failures, 0);
     EXPECT_EQ(r2.failures, 0);
     // The targets: EER at most 2.0% (DB1_B) and 1.3% (DB2_B), ZeroFMR at most 7% (DB1_B).
-    // Measured (BENCHMARKS.md): DB1_B 1.4% and 3.2%, DB2_B 1.3%. One genuine pair is 0.36%, so
-    // DB2_B is allowed two pairs more than its target before the test fails.
+    // Measured (BENCHMARKS.md): DB1_B 1.39% and 3.2%, DB2_B 1.25%: one genuine pair (0.36%)
+    // scoring lower can take DB2_B over its target, and then this test says so.
     EXPECT_LE(r1.eer, 0.02);
     EXPECT_LE(r1.zeroFmr, 0.07);
-    EXPECT_LE(r2.eer, 0.02);
+    EXPECT_LE(r2.eer, 0.013);
 }
 
 // 1:N: impression 2 of each DB1_B finger is enrolled among 20,000 made-up templates; each of the

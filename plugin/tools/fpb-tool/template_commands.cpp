@@ -11,6 +11,7 @@
 #include <regex>
 
 #include "image/image_files.h"
+#include "template/error_rates.h"
 #include "template/fingerprint_template.h"
 #include "tool_commands.h"
 
@@ -42,13 +43,6 @@ struct TemplateArgs {
     int dpi = 500;
     bool json = false;
 };
-
-double rate(const std::vector<int>& scores, int threshold, bool above) {
-    if (scores.empty()) return 0;
-    long n = 0;
-    for (int s : scores) n += above ? (s >= threshold) : (s < threshold);
-    return static_cast<double>(n) / scores.size();
-}
 
 int runEval(const TemplateArgs& a) {
     std::regex name(R"((\d+)_(\d+)\.(tif|png|pgm|iso|ansi|fmr))");
@@ -93,42 +87,30 @@ int runEval(const TemplateArgs& a) {
             (mate ? genuine : impostor).push_back(s);
             if (scores.is_open()) scores << names[i] << " " << names[j] << " " << s << (mate ? " genuine\n" : " impostor\n");
         }
-    // EER: sweep thresholds.
-    double eer = 1, bestGap = 2;
-    int eerThreshold = 0;
-    for (int t = 0; t <= 1001; ++t) {
-        double fmr = rate(impostor, t, true), fnmr = rate(genuine, t, false);
-        if (std::abs(fmr - fnmr) < bestGap) {
-            bestGap = std::abs(fmr - fnmr);
-            eer = (fmr + fnmr) / 2;
-            eerThreshold = t;
-        }
-    }
-    auto fnmrAtFmr = [&](double target) {
-        for (int t = 0; t <= 1001; ++t)
-            if (rate(impostor, t, true) <= target) return std::make_pair(rate(genuine, t, false), t);
-        return std::make_pair(1.0, 1001);
-    };
-    auto at1 = fnmrAtFmr(0.01), at0 = fnmrAtFmr(0.0), at1e3 = fnmrAtFmr(0.001), at1e4 = fnmrAtFmr(0.0001);
+    const fpb::tmpl::ScoreRates rates(genuine, impostor);
+    const fpb::tmpl::ErrorRates equal = rates.equalErrorRate();
+    const auto at1 = rates.atFmr(0.01), at0 = rates.atFmr(0.0), at1e3 = rates.atFmr(0.001), at1e4 = rates.atFmr(0.0001);
     int maxImpostor = impostor.empty() ? 0 : *std::max_element(impostor.begin(), impostor.end());
-    nlohmann::json out = {{"eer", eer},
-                          {"eer_threshold", eerThreshold},
-                          {"fnmr_at_fmr_1pct", at1.first},
-                          {"zero_fmr", at0.first},
-                          {"zero_fmr_threshold", at0.second},
+    nlohmann::json out = {{"eer", equal.eer},
+                          {"eer_low", equal.eerLow},
+                          {"eer_high", equal.eerHigh},
+                          {"eer_threshold", equal.eerThreshold},
+                          {"fnmr_at_fmr_1pct", at1.fnmr},
+                          {"zero_fmr", at0.fnmr},
+                          {"zero_fmr_threshold", at0.threshold},
                           {"max_impostor_score", maxImpostor},
-                          {"threshold_fmr_1e3", at1e3.second},
-                          {"fnmr_at_fmr_1e3", at1e3.first},
-                          {"threshold_fmr_1e4", at1e4.second},
-                          {"fnmr_at_fmr_1e4", at1e4.first},
+                          {"threshold_fmr_1e3", at1e3.threshold},
+                          {"fnmr_at_fmr_1e3", at1e3.fnmr},
+                          {"threshold_fmr_1e4", at1e4.threshold},
+                          {"fnmr_at_fmr_1e4", at1e4.fnmr},
                           {"genuine_pairs", genuine.size()},
                           {"impostor_pairs", impostor.size()},
                           {"failures_to_extract", failures},
                           {"mean_extract_or_load_ms", files ? extractMs / files : 0}};
     if (a.json) std::cout << out.dump(2) << "\n";
     else
-        std::cout << "EER " << 100 * eer << "% (threshold " << eerThreshold << "), FNMR at FMR 1% " << 100 * at1.first
-                  << "%, ZeroFMR " << 100 * at0.first << "%\ngenuine pairs " << genuine.size() << ", impostor pairs "
+        std::cout << "EER " << 100 * equal.eer << "% (between " << 100 * equal.eerLow << "% and " << 100 * equal.eerHigh << "%, threshold "
+                  << equal.eerThreshold << "), FNMR at FMR 1% " << 100 * at1.fnmr << "%, ZeroFMR " << 100 * at0.fnmr << "%\ngenuine pairs " << genuine.size() << ", impostor pairs "
                   << impostor.size() << ", failures to extract " << failures << "\n";
     return 0;
 }

@@ -162,8 +162,13 @@ struct Tables {
     std::uint64_t circle = 0;
     int circleCells = 0;
     double cellReach = 0;  // farthest cell centre of the disc from its minutia
+    // A cell's side, its inverse, and how far (in u and in v) a neighbour's window reaches.
+    double cellStep = 0, inverseCellStep = 0, windowLimit = 0;
     Tables() {
         const auto& p = params();
+        cellStep = 2 * p.radius / kCells;
+        inverseCellStep = 1 / cellStep;
+        windowLimit = 3 * p.sigmaS;
         spatialLimit2 = 9 * p.sigmaS * p.sigmaS;
         spatialZero = static_cast<std::size_t>(spatialLimit2 * 4) + 2;
         spatial.resize(spatialZero + 1);
@@ -486,14 +491,12 @@ struct NeighbourInFrame {
     bool empty() const { return w.i0 > w.i1 || w.j0 > w.j1; }
 };
 __attribute__((always_inline)) inline NeighbourInFrame neighbourInFrame(const CylinderInput& in, std::size_t q, const Tables& T) {
-    const auto& p = params();
-    const double step = 2 * p.radius / kCells, invStep = 1 / step, limit = 3 * p.sigmaS;
     const std::uint32_t j = in.near[q];
     NeighbourInFrame f;
     const double dx = in.xs[j] - in.xs[in.i], dy = in.ys[j] - in.ys[in.i];
     f.u = dx * in.c + dy * in.s;
     f.v = -dx * in.s + dy * in.c;
-    f.w = cellWindow(f.u, f.v, limit, step, invStep);
+    f.w = cellWindow(f.u, f.v, T.windowLimit, T.cellStep, T.inverseCellStep);
     if (f.empty()) return f;
     f.rel = static_cast<std::int16_t>(in.angles[j] - in.angles[in.i]);
     f.columns = (2u << f.w.i1) - (1u << f.w.i0);

@@ -1,42 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // fpb-tool extract | match | identify | eval | bench
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "image/image_files.h"
 #include "template/error_rates.h"
 #include "template/fingerprint_template.h"
+#include "finger_folder.h"
 #include "tool_commands.h"
 
 namespace fs = std::filesystem;
 using fpb::tmpl::Template;
+using fpb::tool::loadTemplate;
 
 namespace {
-
-bool isTemplateFile(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    char magic[4] = {};
-    in.read(magic, 4);
-    return in.gcount() == 4 && magic[0] == 'F' && magic[1] == 'M' && magic[2] == 'R' && magic[3] == 0;
-}
-
-// An image or a template file, as a template.
-Template loadTemplate(const fs::path& p, int dpi) {
-    if (isTemplateFile(p)) {
-        std::ifstream in(p, std::ios::binary);
-        std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (fpb::tmpl::looksLikeAnsi(bytes.data(), bytes.size())) bytes = fpb::tmpl::ansiToIso(bytes);
-        return fpb::tmpl::parseIsoRecord(bytes).at(0);
-    }
-    return fpb::tmpl::extractTemplate(fpb::loadImage(p.string(), dpi));
-}
 
 struct TemplateArgs {
     std::string input, output, a, b, probe, gallery, dir, scoresFile;
@@ -45,27 +26,10 @@ struct TemplateArgs {
 };
 
 int runEval(const TemplateArgs& a) {
-    std::regex name(R"((\d+)_(\d+)\.(tif|png|pgm|iso|ansi|fmr))");
-    std::map<std::string, std::vector<std::pair<int, Template>>> fingers;
-    int failures = 0, files = 0;
-    double extractMs = 0;
-    std::vector<fs::path> paths;
-    for (const auto& e : fs::directory_iterator(a.dir)) paths.push_back(e.path());
-    std::sort(paths.begin(), paths.end());
-    for (const auto& p : paths) {
-        std::smatch m;
-        std::string fn = p.filename().string();
-        if (!std::regex_match(fn, m, name)) continue;
-        ++files;
-        auto t0 = std::chrono::steady_clock::now();
-        try {
-            fingers[m[1]].emplace_back(std::stoi(m[2]), loadTemplate(p, a.dpi));
-        } catch (const std::exception& e) {
-            ++failures;
-            std::cerr << fn << ": " << e.what() << "\n";
-        }
-        extractMs += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    }
+    fpb::tool::FingerFolder folder = fpb::tool::readFingerFolder(a.dir, a.dpi);
+    auto& fingers = folder.fingers;
+    const int failures = folder.failures, files = folder.files;
+    const double extractMs = folder.loadMs;
     if (files == 0) {
         std::cerr << "error: no <finger>_<impression> images or templates in " << a.dir << "\n";
         return fpb::tool::kExitBadInput;

@@ -117,8 +117,8 @@ TEST(Accuracy, SyntheticImpressionsOfOneFingerMatchAndOfOthersDoNot) {
     std::vector<Template> mixed = {a[0], a[1], b[0]};
     EXPECT_EQ(firstInconsistentPress(mixed), 2);
     Identifier id;
-    id.add("user-a/2", mergePresses(a));
-    id.add("user-b/2", mergePresses(b));
+    id.add("user-a/2", enrollmentTemplate(a));
+    id.add("user-b/2", enrollmentTemplate(b));
     fpb::synth::ImpressionOptions o;
     o.impressionSeed = 9;
     auto found = id.identify(extractTemplate(fpb::synth::makeImpression(ma, o)), kThresholdFmr1e3);

@@ -163,9 +163,9 @@ std::int32_t EnrollmentSession::run() {
             waitForLift();
         }
 
-        tmpl::Template merged = tmpl::mergePresses(presses_);
-        merged.fingerPosition = finger_;
-        quality_ = merged.quality;
+        tmpl::Template enrolled = tmpl::enrollmentTemplate(presses_);
+        enrolled.fingerPosition = finger_;
+        quality_ = enrolled.quality;
         // 1:N duplicate search over every enrolled finger of every user (this finger of this user
         // is being replaced, so it does not count).
         tmpl::Identifier gallery;
@@ -177,7 +177,7 @@ std::int32_t EnrollmentSession::run() {
                 // A damaged stored template cannot match; the host reports it elsewhere.
             }
         }
-        auto duplicates = gallery.identify(merged, tmpl::kThresholdFmr1e3, 1);
+        auto duplicates = gallery.identify(enrolled, tmpl::kThresholdFmr1e3, 1);
         if (!duplicates.empty()) {
             std::string who = duplicates[0].key;
             prompt(kPromptAlreadyEnrolled, false, who);
@@ -196,7 +196,7 @@ std::int32_t EnrollmentSession::run() {
             emit_(e);
             return state_;
         }
-        template_ = tmpl::writeIsoRecord(merged);
+        template_ = tmpl::writeIsoRecord(enrolled);
         state_ = kSessionCompleted;
         EnrollmentEvent done{};
         done.size = sizeof done;

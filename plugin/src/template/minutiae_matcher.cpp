@@ -982,11 +982,13 @@ int firstInconsistentPress(const std::vector<Template>& presses, int threshold) 
     return -1;
 }
 
-Template mergePresses(const std::vector<Template>& presses) {
-    if (presses.empty()) throw TemplateError("nothing to merge: no presses");
-    // The press that agrees best with the others is the reference; its minutiae confirmed by at
-    // least one other press (after alignment by the same scheme) are kept, unconfirmed ones only
-    // when the template would otherwise become small.
+Template enrollmentTemplate(const std::vector<Template>& presses) {
+    if (presses.empty()) throw TemplateError("no presses to make the enrollment template from");
+    // The enrolled template is the press that agrees best with the others, as it was taken. Adding
+    // the other presses' minutiae (aligned on the pairs their comparison agreed on) where the best
+    // press has none was measured and not kept: the matcher's score is diluted by the minutiae a
+    // probe cannot pair, so it traded misses at low thresholds for misses at high ones
+    // (BENCHMARKS.md, "Enrollment: the best press, not a union of presses").
     std::vector<PreparedTemplate> prepared(presses.begin(), presses.end());
     std::size_t reference = 0;
     int bestTotal = -1;
@@ -999,11 +1001,11 @@ Template mergePresses(const std::vector<Template>& presses) {
             reference = i;
         }
     }
-    Template merged = presses[reference];
+    Template enrolled = presses[reference];
     int best = 0;
     for (const auto& p : presses) best = std::max(best, p.quality);
-    merged.quality = best;
-    return merged;
+    enrolled.quality = best;
+    return enrolled;
 }
 
 } // namespace fpb::tmpl

@@ -113,7 +113,7 @@ int runEvalTail(const TailArgs& a) {
         std::vector<Template> presses, enrollments;
         for (const auto& [impression, t] : own) presses.push_back(t);
         for (const auto& which : kEnrollmentPresses)
-            enrollments.push_back(fpb::tmpl::mergePresses({presses[which[0]], presses[which[1]], presses[which[2]]}));
+            enrollments.push_back(fpb::tmpl::enrollmentTemplate({presses[which[0]], presses[which[1]], presses[which[2]]}));
         const std::vector<PreparedTemplate> pressProbes(presses.begin(), presses.end());
         const std::vector<PreparedTemplate> enrollmentProbes(enrollments.begin(), enrollments.end());
         scoreAll(pressProbes, gallery, pressImpostors);

@@ -65,7 +65,7 @@ struct EnrollmentOptions {
 enum EnrollmentEventKind : std::int32_t {
     kEventPrompt = 1,          ///< tell the person something (promptCode, text)
     kEventPressEvaluated = 2,  ///< a press was captured and judged (image, quality, accepted)
-    kEventCompleted = 3,       ///< all presses taken and merged, duplicate check passed
+    kEventCompleted = 3,       ///< all presses taken, the template made, duplicate check passed
     kEventFailed = 4,          ///< the session ended without a template (errorCode, text)
 };
 
@@ -110,10 +110,10 @@ public:
     virtual std::int32_t state() = 0;
     /// Blocks until the session leaves kSessionRunning or `timeoutMs` passes; returns state().
     virtual std::int32_t wait(std::uint32_t timeoutMs) = 0;
-    /// Finish: stores the merged template with the user record (IUserRecords0::saveFingerprint)
+    /// Finish: stores the enrollment's template with the user record (IUserRecords0::saveFingerprint)
     /// and queues it for the door controllers. Only in kSessionCompleted. Nothing is stored before.
     virtual std::int32_t commit(const char* consentTime, const char* consentOperator, Error* error) = 0;
-    /// The merged ISO/IEC 19794-2 template (kSessionCompleted or kSessionCommitted).
+    /// The enrollment's ISO/IEC 19794-2 template (kSessionCompleted or kSessionCommitted).
     virtual std::int32_t getTemplate(IBuffer** out, std::int32_t* quality, Error* error) = 0;
 
 protected:

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Presenting a finger at an access point: the probe (an image or a minutiae record) is compared
 // with the project's matcher against every enabled fingerprint credential; the best score at or
-// above the FMR 1e-4 threshold opens the door for that credential's holder.
+// at or above the threshold for the number of fingers the door knows (FMR 1e-4 for one) opens
+// the door for that credential's holder.
 #include <cstring>
 #include <map>
 
@@ -12,6 +13,8 @@
 
 namespace fpb::door {
 namespace {
+
+constexpr double kStrangerAdmittedPerPresentation = 1e-4;
 
 bool isRecord(const std::vector<std::uint8_t>& bytes) {
     return bytes.size() >= 4 && std::memcmp(bytes.data(), "FMR\0", 4) == 0;
@@ -71,7 +74,9 @@ AccessResult DoorControllerSimulator::present(const std::string& accessPointToke
             }
         }
     }
-    result.granted = result.score >= tmpl::kThresholdFmr1e4;
+    // A stranger is let in at most once in 10,000 presentations, however many fingers the door
+    // knows: the FMR 1e-4 threshold for one, higher for more (each is another chance).
+    result.granted = result.score >= tmpl::thresholdForSearch(identifier.size(), kStrangerAdmittedPerPresentation);
     if (result.granted) {
         result.event = kGrantedTopic;
         result.holder = holderOf[result.credentialToken];

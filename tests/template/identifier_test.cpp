@@ -284,3 +284,45 @@ TEST(Identifier, FirstStagePairsAcrossGridCells) {
 }
 
 } // namespace
+
+namespace {
+
+// 1:N thresholds: the lowest measured score whose rate, times the gallery, stays within the
+// target; rising with the gallery; the per-comparison thresholds are the table's own.
+TEST(SearchThresholds, RiseWithTheGalleryAlongTheMeasuredRates) {
+    const auto& rates = measuredFalseMatchRates();
+    ASSERT_GE(rates.size(), 5u);
+    for (std::size_t r = 1; r < rates.size(); ++r) {
+        EXPECT_GT(rates[r].score, rates[r - 1].score);
+        EXPECT_LE(rates[r].fmr, rates[r - 1].fmr);
+        EXPECT_GT(rates[r].fmr, 0);
+    }
+    auto firstRowWithin = [&](double fmr) {
+        for (const auto& r : rates)
+            if (r.fmr <= fmr) return r.score;
+        return -1;
+    };
+    EXPECT_EQ(kThresholdFmr1e3, firstRowWithin(1e-3));
+    EXPECT_EQ(kThresholdFmr1e4, firstRowWithin(1e-4));
+    EXPECT_EQ(thresholdForSearch(0, 0.01), kThresholdFmr1e3);  // an empty gallery counts as one
+    EXPECT_EQ(thresholdForSearch(1, 1e-4), kThresholdFmr1e4);
+    int previous = 0;
+    for (std::size_t entries : {1ul, 10ul, 100ul, 1000ul, 10000ul, 30000ul, 100000ul, 1000000ul, 100000000ul}) {
+        const int t = thresholdForSearch(entries, kDuplicateCheckFalseMatches);
+        EXPECT_GE(t, previous) << entries << " entries";
+        previous = t;
+        const auto at = std::find_if(rates.begin(), rates.end(), [&](const FalseMatchRate& r) { return r.score == t; });
+        ASSERT_NE(at, rates.end()) << "a threshold is always a measured score";
+        const double perComparison = kDuplicateCheckFalseMatches / static_cast<double>(entries);
+        if (at->fmr <= perComparison) {
+            // Within the target, and the row before it is not (unless the floor decided).
+            if (at != rates.begin() && t > kThresholdFmr1e3) EXPECT_GT((at - 1)->fmr, perComparison) << entries << " entries";
+        } else {
+            EXPECT_EQ(t, rates.back().score) << "only past the last measured rate may the target be missed";
+        }
+    }
+    EXPECT_GT(thresholdForSearch(1000, kDuplicateCheckFalseMatches), kThresholdFmr1e4);
+    EXPECT_EQ(thresholdForSearch(100000000, kDuplicateCheckFalseMatches), rates.back().score);
+}
+
+} // namespace

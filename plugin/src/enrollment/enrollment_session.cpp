@@ -177,7 +177,8 @@ std::int32_t EnrollmentSession::run() {
                 // A damaged stored template cannot match; the host reports it elsewhere.
             }
         }
-        auto duplicates = gallery.identify(enrolled, tmpl::kThresholdFmr1e3, 1);
+        // The threshold grows with the gallery: every enrolled finger is another chance of a false match.
+        auto duplicates = gallery.identify(enrolled, tmpl::thresholdForSearch(gallery.size(), tmpl::kDuplicateCheckFalseMatches), 1);
         if (!duplicates.empty()) {
             std::string who = duplicates[0].key;
             prompt(kPromptAlreadyEnrolled, false, who);

@@ -106,12 +106,29 @@ bool allowWideVectors(bool allow);
 bool wideVectorsInUse();
 } // namespace detail
 
-/// Decision thresholds measured as false-match rates on impostor comparisons (BENCHMARKS.md; FVC2002
-/// DB1_B and DB2_B, 2,880 impostor pairs each). At 114, no impostor pair of DB1_B and 2 of DB2_B
-/// (7e-4); 125 is above every impostor score of both sets (the highest: 118), which is as far as
-/// 2,880 pairs can show FMR 1e-4.
-constexpr int kThresholdFmr1e3 = 114;
-constexpr int kThresholdFmr1e4 = 125;
+/// Decision thresholds as false-match rates per comparison: the lowest scores of
+/// measuredFalseMatchRates() at or below 1e-3 and 1e-4 (FVC2002's own 2,880 impostor pairs per
+/// set cannot show 1e-4; the generated comparisons behind the table can).
+constexpr int kThresholdFmr1e3 = 115;
+constexpr int kThresholdFmr1e4 = 135;
+/// A comparison between different fingers scores at least `score` with this probability (per
+/// comparison; measured far below what FVC's own impostor pairs can show, see thresholdForSearch).
+struct FalseMatchRate {
+    int score;
+    double fmr;
+};
+/// The measured rates, scores rising and rates falling.
+const std::vector<FalseMatchRate>& measuredFalseMatchRates();
+/// The threshold for a 1:N search over `entries` templates that expects at most
+/// `falseMatchesPerSearch` chance matches: the lowest measured score whose per-comparison rate,
+/// times the entries, stays within it (never below kThresholdFmr1e3). A fixed threshold does not
+/// do: at FMR 1e-3, 1,000 enrolled fingers would give most searches a chance match. Past the last
+/// measured rate (5.4e-7 at 205: beyond about 18,000 entries at 1%) it returns the last measured
+/// score, and the chance matches then grow with the gallery (entries x 5.4e-7).
+int thresholdForSearch(std::size_t entries, double falseMatchesPerSearch);
+/// The duplicate check before an enrollment is saved: at most one new finger in 100 is told it is
+/// already enrolled when it is not (up to about 18,000 enrolled fingers; see thresholdForSearch).
+constexpr double kDuplicateCheckFalseMatches = 0.01;
 /// Presses of one enrollment must agree at least this much (FMR 0.4% and 0.5%: a different finger is caught).
 constexpr int kThresholdSameFinger = 105;
 /// Enrollment: every press must match every other; returns the index of the first press that does

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -112,6 +113,7 @@ int runBenchIdentify(const BenchArgs& a) {
     for (std::size_t i = 0; i < id.size(); ++i)
         indexOfKey[id.key(i)] = i;
     int bestImpostorExhaustive = 0;
+    std::map<int, std::size_t> worstRankOfMateScoring{{100, 0}, {125, 0}, {150, 0}, {175, 0}, {200, 0}};
     for (std::size_t p = 0; p < probes.size(); ++p) {
         const auto& [finger, probe] = probes[p];
         auto s0 = std::chrono::steady_clock::now();
@@ -124,9 +126,14 @@ int runBenchIdentify(const BenchArgs& a) {
                 ahead += firstScores[i] > firstScores[entry] || (firstScores[i] == firstScores[entry] && i < entry);
             return ahead;
         };
-        const std::size_t rank = firstStageRank(indexOfKey.at(finger));
+        const std::size_t mateEntry = indexOfKey.at(finger);
+        const std::size_t rank = firstStageRank(mateEntry);
         mateInShortlist += rank < a.shortlist;
         mateRanks.push_back(static_cast<double>(rank));
+        // How far down the first stage puts a mate of a given exact score: what a search may skip.
+        const int mateScore = fpb::tmpl::compareTemplates(fpb::tmpl::PreparedTemplate(probe), fpb::tmpl::PreparedTemplate(id.entry(mateEntry)));
+        for (auto& [atLeast, worst] : worstRankOfMateScoring)
+            if (mateScore >= atLeast) worst = std::max(worst, rank);
 
         s0 = std::chrono::steady_clock::now();
         auto two = id.identify(probe, 0, 1);
@@ -136,7 +143,7 @@ int runBenchIdentify(const BenchArgs& a) {
         // differ, also where the first stage ranked the exhaustive best.
         std::cerr << "probe " << p + 1 << "/" << probes.size() << " " << finger << ": two-stage "
                   << (two.empty() ? "-" : two[0].key + " " + std::to_string(two[0].score)) << " in "
-                  << static_cast<int>(twoStageMs.back()) << " ms, mate's first-stage rank " << rank;
+                  << static_cast<int>(twoStageMs.back()) << " ms, mate's first-stage rank " << rank << " (exact score " << mateScore << ")";
         if (p < a.exhaustiveProbes) {
             s0 = std::chrono::steady_clock::now();
             auto all = id.identifyExhaustive(probe, 0, 1);
@@ -189,6 +196,8 @@ int runBenchIdentify(const BenchArgs& a) {
         {"exhaustive_best_at_or_above_fmr_1e3_threshold", aboveThreshold},
         {"same_best_when_exhaustive_best_is_at_or_above_fmr_1e3_threshold", frac(sameAboveThreshold, aboveThreshold)},
         {"highest_exhaustive_best_that_is_not_the_mate", bestImpostorExhaustive}};
+    for (const auto& [atLeast, worst] : worstRankOfMateScoring)
+        out["worst_first_stage_rank_of_a_mate_scoring_at_least"][std::to_string(atLeast)] = worst;
     if (a.json) {
         std::cout << out.dump(2) << "\n";
         return 0;

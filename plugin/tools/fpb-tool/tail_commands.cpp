@@ -143,7 +143,7 @@ int runEvalTail(const TailArgs& a) {
         }
         nlohmann::json counts = nlohmann::json::array();
         for (int s = 100; s <= 1000; ++s)
-            if (s % 5 == 0 && atOrAbove(impostors, s) > 0) counts.push_back({{"score", s}, {"at_or_above", atOrAbove(impostors, s)}});
+            if (atOrAbove(impostors, s) > 0) counts.push_back({{"score", s}, {"at_or_above", atOrAbove(impostors, s)}});
         int highest = 0;
         for (int s = 0; s <= 1000; ++s)
             if (impostors[static_cast<std::size_t>(s)]) highest = s;

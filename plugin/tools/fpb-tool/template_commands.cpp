@@ -139,8 +139,12 @@ void installTemplateCommands(CLI::App& app) {
                 } catch (const std::exception&) {
                 }
             }
+            // A match at the duplicate check's threshold for this many templates (it grows with them).
+            const int threshold = fpb::tmpl::thresholdForSearch(gallery.size(), fpb::tmpl::kDuplicateCheckFalseMatches);
             for (const auto& c : gallery.identify(probe, 0, 5))
-                std::cout << c.key << " " << c.score << (c.score >= fpb::tmpl::kThresholdFmr1e4 ? "  match" : "") << "\n";
+                std::cout << c.key << " " << c.score << (c.score >= threshold ? "  match" : "") << "\n";
+            std::cout << "(match: at least " << threshold << ", the threshold for " << gallery.size()
+                      << " templates that expects a chance match in at most 1 search in 100)\n";
         } catch (const std::exception& e) {
             std::cerr << "error: " << e.what() << "\n";
             std::exit(fpb::tool::kExitBadInput);

@@ -57,6 +57,27 @@ TEST(IsoRecords, WriteAndParseRoundTripIncludingMultiView) {
     EXPECT_EQ(multi[1].minutiae.size(), 10u);
 }
 
+// ISO/IEC 19794-2 numbers views per finger: an enrollment's three presses of finger 2 are views
+// 0, 1 and 2 of it, and another finger starts again at 0.
+TEST(IsoRecords, ViewsAreNumberedPerFinger) {
+    Template index = sample(4), again = sample(5), thumb = sample(6), last = sample(7);
+    thumb.fingerPosition = 1;
+    auto record = writeIsoRecord(std::vector<Template>{index, again, thumb, last});
+    std::vector<int> positions, numbers;
+    std::size_t at = 24;  // the record header
+    for (int v = 0; v < 4; ++v) {
+        positions.push_back(record.at(at));
+        numbers.push_back(record.at(at + 1) >> 4);
+        at += 4 + 6 * record.at(at + 3) + 2;  // view header, minutiae, extended data length (0)
+    }
+    EXPECT_EQ(at, record.size());
+    EXPECT_EQ(positions, (std::vector<int>{2, 2, 1, 2}));
+    EXPECT_EQ(numbers, (std::vector<int>{0, 1, 0, 2}));
+    ASSERT_EQ(parseIsoRecord(record).size(), 4u);
+    std::vector<Template> tooMany(17, sample(3));
+    EXPECT_THROW(writeIsoRecord(tooMany), TemplateError);
+}
+
 TEST(IsoRecords, MalformedRecordsAreRejectedWithTheReason) {
     auto good = writeIsoRecord(sample());
     auto badMagic = good;

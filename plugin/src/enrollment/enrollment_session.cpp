@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "enrollment/enrollment_session.h"
 
+#include <algorithm>
+
 #include <fpbridge/error.h>
 
 namespace fpb::enrollment {
@@ -163,9 +165,12 @@ std::int32_t EnrollmentSession::run() {
             waitForLift();
         }
 
-        tmpl::Template enrolled = tmpl::enrollmentTemplate(presses_);
-        enrolled.fingerPosition = finger_;
-        quality_ = enrolled.quality;
+        std::vector<tmpl::Template> views = tmpl::enrollmentViews(presses_);
+        quality_ = 0;
+        for (auto& view : views) {
+            view.fingerPosition = finger_;
+            quality_ = std::max(quality_, view.quality);
+        }
         // 1:N duplicate search over every enrolled finger of every user (this finger of this user
         // is being replaced, so it does not count).
         tmpl::Identifier gallery;
@@ -177,8 +182,9 @@ std::int32_t EnrollmentSession::run() {
                 // A damaged stored template cannot match; the host reports it elsewhere.
             }
         }
-        // The threshold grows with the gallery: every enrolled finger is another chance of a false match.
-        auto duplicates = gallery.identify(enrolled, tmpl::thresholdForSearch(gallery.size(), tmpl::kDuplicateCheckFalseMatches), 1);
+        // The threshold grows with the gallery: every enrolled view is another chance of a false
+        // match. The press that agrees best searches; each enrolled finger offers its best view.
+        auto duplicates = gallery.identify(views[0], tmpl::thresholdForSearch(gallery.size(), tmpl::kDuplicateCheckFalseMatches), 1);
         if (!duplicates.empty()) {
             std::string who = duplicates[0].key;
             prompt(kPromptAlreadyEnrolled, false, who);
@@ -197,7 +203,7 @@ std::int32_t EnrollmentSession::run() {
             emit_(e);
             return state_;
         }
-        template_ = tmpl::writeIsoRecord(enrolled);
+        template_ = tmpl::writeIsoRecord(views);
         state_ = kSessionCompleted;
         EnrollmentEvent done{};
         done.size = sizeof done;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Minutiae templates: extraction from images, ISO/IEC 19794-2:2005 and ANSI INCITS 378-2004
-// records, comparison, the enrollment template and 1:N identification.
+// records, comparison, the enrollment's views and 1:N identification.
 #pragma once
 
 #include <cstdint>
@@ -134,8 +134,10 @@ constexpr int kThresholdSameFinger = 105;
 /// Enrollment: every press must match every other; returns the index of the first press that does
 /// not, or -1 when all agree.
 int firstInconsistentPress(const std::vector<Template>& presses, int threshold = kThresholdSameFinger);
-/// The template one enrollment stores: of its presses, the one that agrees best with the others.
-Template enrollmentTemplate(const std::vector<Template>& presses);
+/// The views one enrollment stores (one ISO record, a view per press): every press, the one that
+/// agrees best with the others first. A search holds each view as an entry, so a probe meets the
+/// best of them.
+std::vector<Template> enrollmentViews(const std::vector<Template>& presses);
 
 } // namespace fpb::tmpl
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // ISO/IEC 19794-2:2005 finger minutiae records (big-endian) and ANSI INCITS 378-2004 conversion.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 
@@ -42,11 +43,13 @@ std::vector<std::uint8_t> writeIsoRecord(const std::vector<Template>& views) {
     put16(out, static_cast<std::uint32_t>(pixelsPerCm(views[0].resolutionDpi)));
     out.push_back(static_cast<std::uint8_t>(views.size()));
     out.push_back(0);
-    int viewNumber = 0;
+    std::array<int, 11> viewsOfFinger{};  // views are numbered per finger position, from 0
     for (const auto& v : views) {
         if (v.minutiae.size() > 255) throw TemplateError("a finger view holds at most 255 minutiae");
-        out.push_back(static_cast<std::uint8_t>(std::clamp(v.fingerPosition, 0, 10)));
-        out.push_back(static_cast<std::uint8_t>((viewNumber++ & 0x0F) << 4));  // live-scan plain
+        const int position = std::clamp(v.fingerPosition, 0, 10);
+        if (viewsOfFinger[static_cast<std::size_t>(position)] > 15) throw TemplateError("a record holds at most 16 views of one finger");
+        out.push_back(static_cast<std::uint8_t>(position));
+        out.push_back(static_cast<std::uint8_t>(viewsOfFinger[static_cast<std::size_t>(position)]++ << 4));  // live-scan plain
         out.push_back(static_cast<std::uint8_t>(std::clamp(v.quality, 0, 100)));
         out.push_back(static_cast<std::uint8_t>(v.minutiae.size()));
         for (const auto& m : v.minutiae) {

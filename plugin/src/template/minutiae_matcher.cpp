@@ -982,30 +982,23 @@ int firstInconsistentPress(const std::vector<Template>& presses, int threshold) 
     return -1;
 }
 
-Template enrollmentTemplate(const std::vector<Template>& presses) {
-    if (presses.empty()) throw TemplateError("no presses to make the enrollment template from");
-    // The enrolled template is the press that agrees best with the others, as it was taken. Adding
-    // the other presses' minutiae (aligned on the pairs their comparison agreed on) where the best
-    // press has none was measured and not kept: the matcher's score is diluted by the minutiae a
-    // probe cannot pair, so it traded misses at low thresholds for misses at high ones
-    // (BENCHMARKS.md, "Enrollment: the best press, not a union of presses").
+std::vector<Template> enrollmentViews(const std::vector<Template>& presses) {
+    if (presses.empty()) throw TemplateError("no presses to make the enrollment's views from");
+    // Every press is kept as a view of the finger, and a comparison takes the best view: a later
+    // touch rarely lands where any one press did. The press that agrees best with the others
+    // goes first; the duplicate check searches with it. (A union of the presses' minutiae was
+    // measured and not kept: BENCHMARKS.md, "Enrollment: every press a view".)
     std::vector<PreparedTemplate> prepared(presses.begin(), presses.end());
-    std::size_t reference = 0;
-    int bestTotal = -1;
-    for (std::size_t i = 0; i < presses.size(); ++i) {
-        int total = 0;
+    std::vector<int> agreement(presses.size(), 0);
+    for (std::size_t i = 0; i < presses.size(); ++i)
         for (std::size_t j = 0; j < presses.size(); ++j)
-            if (i != j) total += compareTemplates(prepared[i], prepared[j]);
-        if (total > bestTotal) {
-            bestTotal = total;
-            reference = i;
-        }
-    }
-    Template enrolled = presses[reference];
-    int best = 0;
-    for (const auto& p : presses) best = std::max(best, p.quality);
-    enrolled.quality = best;
-    return enrolled;
+            if (i != j) agreement[i] += compareTemplates(prepared[i], prepared[j]);
+    std::vector<std::size_t> order(presses.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return agreement[a] > agreement[b]; });
+    std::vector<Template> views;
+    for (std::size_t i : order) views.push_back(presses[i]);
+    return views;
 }
 
 } // namespace fpb::tmpl

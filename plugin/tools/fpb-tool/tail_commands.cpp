@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // fpb-tool eval-tail: false-match rates far below what a folder's own impostor pairs can show
 // (FVC2002's 2,880 pairs per set stop at about 1e-3), for choosing 1:N thresholds. Each finger's
-// presses and 3-press enrollments are compared with a gallery generated from the other fingers
-// only, so every comparison is between different fingers.
+// presses and 3-press enrollments (their best press, which searches) are compared with a gallery
+// generated from the other fingers only, so every comparison is between different fingers. The
+// same finger's scores are a probe's best against an enrollment's views.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -110,21 +111,30 @@ int runEvalTail(const TailArgs& a) {
         entries += generated.size();
         const std::vector<PreparedTemplate> gallery = prepareAll(generated);
 
-        std::vector<Template> presses, enrollments;
+        std::vector<Template> presses;
         for (const auto& [impression, t] : own) presses.push_back(t);
-        for (const auto& which : kEnrollmentPresses)
-            enrollments.push_back(fpb::tmpl::enrollmentTemplate({presses[which[0]], presses[which[1]], presses[which[2]]}));
+        // An enrollment's search probe is its best press; as an enrolled finger it offers its best view.
+        std::vector<std::vector<PreparedTemplate>> enrolledViews;
+        std::vector<PreparedTemplate> enrollmentProbes;
+        for (const auto& which : kEnrollmentPresses) {
+            const auto views = fpb::tmpl::enrollmentViews({presses[which[0]], presses[which[1]], presses[which[2]]});
+            enrolledViews.emplace_back(views.begin(), views.end());
+            enrollmentProbes.push_back(enrolledViews.back().front());
+        }
         const std::vector<PreparedTemplate> pressProbes(presses.begin(), presses.end());
-        const std::vector<PreparedTemplate> enrollmentProbes(enrollments.begin(), enrollments.end());
         scoreAll(pressProbes, gallery, pressImpostors);
         scoreAll(enrollmentProbes, gallery, enrollmentImpostors);
+        auto bestView = [](const PreparedTemplate& probe, const std::vector<PreparedTemplate>& views) {
+            int best = 0;
+            for (const auto& v : views) best = std::max(best, fpb::tmpl::compareSymmetric(probe, v));
+            return static_cast<std::size_t>(best);
+        };
         // The same finger: enrollments sharing no press, and each enrollment against the presses it was not made from.
-        for (std::size_t k = 0; k + 1 < enrollments.size(); k += 2)
-            ++enrollmentGenuine[static_cast<std::size_t>(fpb::tmpl::compareSymmetric(enrollmentProbes[k], enrollmentProbes[k + 1]))];
-        for (std::size_t k = 0; k < enrollments.size(); ++k)
+        for (std::size_t k = 0; k + 1 < enrolledViews.size(); k += 2) ++enrollmentGenuine[bestView(enrollmentProbes[k], enrolledViews[k + 1])];
+        for (std::size_t k = 0; k < enrolledViews.size(); ++k)
             for (std::size_t p = 0; p < 8; ++p)
                 if (std::find(kEnrollmentPresses[k].begin(), kEnrollmentPresses[k].end(), static_cast<int>(p)) == kEnrollmentPresses[k].end())
-                    ++pressGenuine[static_cast<std::size_t>(fpb::tmpl::compareSymmetric(pressProbes[p], enrollmentProbes[k]))];
+                    ++pressGenuine[bestView(pressProbes[p], enrolledViews[k])];
         std::cerr << "finger " << usable[f] << " (" << f + 1 << "/" << usable.size() << "): " << generated.size() << " generated entries\n";
     }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Presenting a finger at an access point: the probe (an image or a minutiae record) is compared
-// with the project's matcher against every enabled fingerprint credential; the best score at or
-// at or above the threshold for the number of fingers the door knows (FMR 1e-4 for one) opens
-// the door for that credential's holder.
+// with the project's matcher against every view of every enabled fingerprint credential; the best
+// score at or above the threshold for the number of views the door holds opens the door for that
+// credential's holder.
 #include <cstring>
 #include <map>
 
@@ -74,8 +74,8 @@ AccessResult DoorControllerSimulator::present(const std::string& accessPointToke
             }
         }
     }
-    // A stranger is let in at most once in 10,000 presentations, however many fingers the door
-    // knows: the FMR 1e-4 threshold for one, higher for more (each is another chance).
+    // A stranger is let in at most once in 10,000 presentations, however many views the door
+    // holds: each is another chance of a false match (the FMR 1e-4 threshold for a single one).
     result.granted = result.score >= tmpl::thresholdForSearch(identifier.size(), kStrangerAdmittedPerPresentation);
     if (result.granted) {
         result.event = kGrantedTopic;

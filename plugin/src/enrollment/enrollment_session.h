@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // One enrollment on one reader: prompt, wait for the finger, capture, judge the press, extract,
-// check it is the same finger, lift (buzzer when held too long), then choose the template and search every
-// enrolled fingerprint for a duplicate. Nothing is stored here: the caller stores on Finish.
+// check it is the same finger, lift (buzzer when held too long), then keep every press as a view of
+// the finger and search every enrolled fingerprint for a duplicate. Nothing is stored here: the caller stores on Finish.
 #pragma once
 
 #include <fpbridge/device.h>

@@ -122,12 +122,13 @@ const std::vector<FalseMatchRate>& measuredFalseMatchRates();
 /// The threshold for a 1:N search over `entries` templates that expects at most
 /// `falseMatchesPerSearch` chance matches: the lowest measured score whose per-comparison rate,
 /// times the entries, stays within it (never below kThresholdFmr1e3). A fixed threshold does not
-/// do: at FMR 1e-3, 1,000 enrolled fingers would give most searches a chance match. Past the last
+/// do: at FMR 1e-3, 1,000 entries would give most searches a chance match. Past the last
 /// measured rate (5.4e-7 at 205: beyond about 18,000 entries at 1%) it returns the last measured
 /// score, and the chance matches then grow with the gallery (entries x 5.4e-7).
 int thresholdForSearch(std::size_t entries, double falseMatchesPerSearch);
 /// The duplicate check before an enrollment is saved: at most one new finger in 100 is told it is
-/// already enrolled when it is not (up to about 18,000 enrolled fingers; see thresholdForSearch).
+/// already enrolled when it is not (up to about 18,000 enrolled views, 6,000 fingers of three
+/// presses; see thresholdForSearch).
 constexpr double kDuplicateCheckFalseMatches = 0.01;
 /// Presses of one enrollment must agree at least this much (FMR 0.4% and 0.5%: a different finger is caught).
 constexpr int kThresholdSameFinger = 105;

@@ -113,7 +113,8 @@ public:
     /// Finish: stores the enrollment's template with the user record (IUserRecords0::saveFingerprint)
     /// and queues it for the door controllers. Only in kSessionCompleted. Nothing is stored before.
     virtual std::int32_t commit(const char* consentTime, const char* consentOperator, Error* error) = 0;
-    /// The enrollment's ISO/IEC 19794-2 template (kSessionCompleted or kSessionCommitted).
+    /// The enrollment's ISO/IEC 19794-2 record: one view of the finger per press, the press that
+    /// agrees best with the others first (kSessionCompleted or kSessionCommitted).
     virtual std::int32_t getTemplate(IBuffer** out, std::int32_t* quality, Error* error) = 0;
 
 protected:

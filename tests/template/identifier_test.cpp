@@ -287,6 +287,25 @@ TEST(Identifier, FirstStagePairsAcrossGridCells) {
 
 namespace {
 
+// An enrollment's presses are views under one key: the key is one candidate, at its best view's score.
+TEST(Identifier, AKeyWithSeveralViewsIsOneCandidateAtItsBestView) {
+    std::mt19937 rng(21);
+    Template finger = randomFinger(rng), other = randomFinger(rng);
+    std::vector<Template> views{pressAgain(finger, rng), pressAgain(finger, rng), pressAgain(finger, rng)};
+    Identifier id;
+    for (const auto& v : views) id.add("user-a/2", v);
+    id.add("user-b/2", other);
+    const Template probe = pressAgain(finger, rng);
+    int bestView = 0;
+    for (const auto& v : views) bestView = std::max(bestView, compareTemplates(probe, v));
+    for (const auto& found : {id.identify(probe, 0, 2), id.identifyExhaustive(probe, 0, 2)}) {
+        ASSERT_EQ(found.size(), 2u);
+        EXPECT_EQ(found[0].key, "user-a/2");
+        EXPECT_EQ(found[0].score, bestView);
+        EXPECT_EQ(found[1].key, "user-b/2");
+    }
+}
+
 // 1:N thresholds: the lowest measured score whose rate, times the gallery, stays within the
 // target; rising with the gallery; the per-comparison thresholds are the table's own.
 TEST(SearchThresholds, RiseWithTheGalleryAlongTheMeasuredRates) {
@@ -316,7 +335,9 @@ TEST(SearchThresholds, RiseWithTheGalleryAlongTheMeasuredRates) {
         const double perComparison = kDuplicateCheckFalseMatches / static_cast<double>(entries);
         if (at->fmr <= perComparison) {
             // Within the target, and the row before it is not (unless the floor decided).
-            if (at != rates.begin() && t > kThresholdFmr1e3) EXPECT_GT((at - 1)->fmr, perComparison) << entries << " entries";
+            if (at != rates.begin() && t > kThresholdFmr1e3) {
+                EXPECT_GT((at - 1)->fmr, perComparison) << entries << " entries";
+            }
         } else {
             EXPECT_EQ(t, rates.back().score) << "only past the last measured rate may the target be missed";
         }

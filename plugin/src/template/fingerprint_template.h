@@ -182,7 +182,8 @@ public:
     /// Releases spare capacity after the last add (the gallery is then at its smallest).
     void shrinkToFit();
     std::size_t size() const { return keys_.size(); }
-    /// The best candidates scoring at least `threshold`, best first (two stages).
+    /// The best candidates scoring at least `threshold`, best first (two stages); a key added with
+    /// several views (an enrollment's presses) is one candidate, scored by its best view.
     std::vector<Candidate> identify(const Template& probe, int threshold, std::size_t maxCandidates = 5) const;
     /// The same search with the exact comparison against every entry (the reference for the
     /// first stage, and its fallback for small galleries).

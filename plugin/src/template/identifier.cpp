@@ -551,9 +551,13 @@ std::vector<Identifier::Candidate> Identifier::best(const std::vector<std::uint3
     std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
         return scores[a] != scores[b] ? scores[a] > scores[b] : which[a] < which[b];
     });
-    if (order.size() > maxCandidates) order.resize(maxCandidates);
+    // A key holds one entry per view (an enrollment's presses): it is a candidate once, with its best view.
     std::vector<Candidate> out;
-    for (std::size_t k : order) out.push_back({keys_[which[k]], scores[k]});
+    for (std::size_t k : order) {
+        if (out.size() == maxCandidates) break;
+        const std::string& key = keys_[which[k]];
+        if (std::none_of(out.begin(), out.end(), [&](const Candidate& c) { return c.key == key; })) out.push_back({key, scores[k]});
+    }
     return out;
 }
 

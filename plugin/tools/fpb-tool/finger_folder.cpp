@@ -24,15 +24,17 @@ bool isTemplateFile(const fs::path& p) {
 
 } // namespace
 
-tmpl::Template loadTemplate(const fs::path& p, int dpi) {
+std::vector<tmpl::Template> loadViews(const fs::path& p, int dpi) {
     if (isTemplateFile(p)) {
         std::ifstream in(p, std::ios::binary);
         std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         if (tmpl::looksLikeAnsi(bytes.data(), bytes.size())) bytes = tmpl::ansiToIso(bytes);
-        return tmpl::parseIsoRecord(bytes).at(0);
+        return tmpl::parseIsoRecord(bytes);
     }
-    return tmpl::extractTemplate(loadImage(p.string(), dpi));
+    return {tmpl::extractTemplate(loadImage(p.string(), dpi))};
 }
+
+tmpl::Template loadTemplate(const fs::path& p, int dpi) { return loadViews(p, dpi).front(); }
 
 FingerFolder readFingerFolder(const std::string& dir, int dpi) {
     static const std::regex name(R"((\d+)_(\d+)\.(tif|png|pgm|iso|ansi|fmr))");

@@ -13,7 +13,10 @@
 
 namespace fpb::tool {
 
-/// An image (extracted at `dpi`) or an ISO/ANSI template file, as a template. Throws on bad input.
+/// The finger views of an image (extracted at `dpi`: one) or of an ISO/ANSI record (an
+/// enrollment holds one per press). Throws on bad input.
+std::vector<tmpl::Template> loadViews(const std::filesystem::path& path, int dpi);
+/// The first of them (the FVC layout holds one impression per file).
 tmpl::Template loadTemplate(const std::filesystem::path& path, int dpi);
 
 struct FingerFolder {

@@ -15,7 +15,7 @@
 
 namespace fs = std::filesystem;
 using fpb::tmpl::Template;
-using fpb::tool::loadTemplate;
+using fpb::tool::loadViews;
 
 namespace {
 
@@ -106,8 +106,11 @@ void installTemplateCommands(CLI::App& app) {
     match->add_flag("--json", args.json);
     match->callback([] {
         try {
-            auto ta = loadTemplate(args.a, args.dpi), tb = loadTemplate(args.b, args.dpi);
-            int score = fpb::tmpl::compareSymmetric(ta, tb);
+            // Records may hold several views (an enrollment's presses): the best pair of views decides.
+            const auto viewsA = loadViews(args.a, args.dpi), viewsB = loadViews(args.b, args.dpi);
+            int score = 0;
+            for (const auto& ta : viewsA)
+                for (const auto& tb : viewsB) score = std::max(score, fpb::tmpl::compareSymmetric(ta, tb));
             bool isMatch = score >= fpb::tmpl::kThresholdFmr1e4;
             if (args.json)
                 std::cout << nlohmann::json{{"score", score}, {"match", isMatch}, {"threshold", fpb::tmpl::kThresholdFmr1e4}}.dump()
@@ -127,24 +130,32 @@ void installTemplateCommands(CLI::App& app) {
     identify->add_option("--dpi", args.dpi)->capture_default_str();
     identify->callback([] {
         try {
-            auto probe = loadTemplate(args.probe, args.dpi);
-            // The plugin's own search: two stages on every core (exhaustive for small folders).
+            const auto probeViews = loadViews(args.probe, args.dpi);
+            // The plugin's own search: two stages on every core (exhaustive for small folders),
+            // every view of every file an entry under the file's name.
             fpb::tmpl::Identifier gallery;
             std::vector<fs::path> files;
             for (const auto& e : fs::directory_iterator(args.gallery)) files.push_back(e.path());
             std::sort(files.begin(), files.end());
             for (const auto& f : files) {
                 try {
-                    gallery.add(f.filename().string(), loadTemplate(f, args.dpi));
+                    for (auto& view : loadViews(f, args.dpi)) gallery.add(f.filename().string(), std::move(view));
                 } catch (const std::exception&) {
                 }
             }
-            // A match at the duplicate check's threshold for this many templates (it grows with them).
-            const int threshold = fpb::tmpl::thresholdForSearch(gallery.size(), fpb::tmpl::kDuplicateCheckFalseMatches);
-            for (const auto& c : gallery.identify(probe, 0, 5))
-                std::cout << c.key << " " << c.score << (c.score >= threshold ? "  match" : "") << "\n";
-            std::cout << "(match: at least " << threshold << ", the threshold for " << gallery.size()
-                      << " templates that expects a chance match in at most 1 search in 100)\n";
+            // Each probe view searches; a file is ranked by its best score.
+            std::map<std::string, int> best;
+            for (const auto& view : probeViews)
+                for (const auto& c : gallery.identify(view, 0, 5)) best[c.key] = std::max(best[c.key], c.score);
+            std::vector<std::pair<std::string, int>> ranked(best.begin(), best.end());
+            std::stable_sort(ranked.begin(), ranked.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+            if (ranked.size() > 5) ranked.resize(5);
+            // A match at the duplicate check's threshold for this many comparisons (it grows with them).
+            const std::size_t comparisons = gallery.size() * probeViews.size();
+            const int threshold = fpb::tmpl::thresholdForSearch(comparisons, fpb::tmpl::kDuplicateCheckFalseMatches);
+            for (const auto& [key, score] : ranked) std::cout << key << " " << score << (score >= threshold ? "  match" : "") << "\n";
+            std::cout << "(match: at least " << threshold << ", the threshold for " << gallery.size() << " views searched by "
+                      << probeViews.size() << " that expects a chance match in at most 1 search in 100)\n";
         } catch (const std::exception& e) {
             std::cerr << "error: " << e.what() << "\n";
             std::exit(fpb::tool::kExitBadInput);

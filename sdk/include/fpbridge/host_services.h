@@ -29,7 +29,7 @@ struct FingerprintRecord {
     std::uint32_t finger;          ///< ISO finger position 1..10 (0 = unknown)
     std::int32_t duress;           ///< non-zero: this finger opens the door and raises a duress alarm
     std::int32_t quality;          ///< 0..100
-    const std::uint8_t* templateData;
+    const std::uint8_t* templateData;  ///< ISO/IEC 19794-2:2005 record, one view of this finger per enrollment press
     std::uint32_t templateSize;
     char consentTime[32];          ///< ISO 8601 UTC: when the person consented
     char consentOperator[64];      ///< who confirmed the consent

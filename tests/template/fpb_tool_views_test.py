@@ -51,11 +51,13 @@ def main():
         run("extract", os.path.join(work, "6_1_good.png"), "-o", os.path.join(gallery, "enrolled-6.iso"))
         probe = os.path.join(work, "5_4_good.png")
 
-        each = [json.loads(run("match", probe, os.path.join(work, f"press{i}.iso"), "--json"))["score"] for i in (1, 2, 3)]
+        each_json = [json.loads(run("match", probe, os.path.join(work, f"press{i}.iso"), "--json")) for i in (1, 2, 3)]
+        each = [m["score"] for m in each_json]
         both = json.loads(run("match", probe, os.path.join(gallery, "enrolled-5.iso"), "--json"))
         assert both["score"] == max(each), f"three views score {both['score']}, their best alone {max(each)}"
         assert max(each) > each[0], f"the first view must not be the best for this check to tell: {each}"
         assert both["match"], both
+        assert both["view_pairs"] == 3 and both["threshold"] > each_json[0]["threshold"], (both, each_json[0])
 
         lines = run("identify", probe, gallery).splitlines()
         ranked = [line.split()[0] for line in lines if re.match(r"^enrolled-", line)]

@@ -111,13 +111,15 @@ void installTemplateCommands(CLI::App& app) {
             int score = 0;
             for (const auto& ta : viewsA)
                 for (const auto& tb : viewsB) score = std::max(score, fpb::tmpl::compareSymmetric(ta, tb));
-            bool isMatch = score >= fpb::tmpl::kThresholdFmr1e4;
+            // FMR 1e-4 over all the pairs of views compared (each is a chance): kThresholdFmr1e4 for one.
+            const std::size_t pairs = viewsA.size() * viewsB.size();
+            const int threshold = fpb::tmpl::thresholdForSearch(pairs, 1e-4);
+            const bool isMatch = score >= threshold;
             if (args.json)
-                std::cout << nlohmann::json{{"score", score}, {"match", isMatch}, {"threshold", fpb::tmpl::kThresholdFmr1e4}}.dump()
-                          << "\n";
+                std::cout << nlohmann::json{{"score", score}, {"match", isMatch}, {"threshold", threshold}, {"view_pairs", pairs}}.dump() << "\n";
             else
-                std::cout << "score " << score << ": " << (isMatch ? "match" : "no match") << " (threshold "
-                          << fpb::tmpl::kThresholdFmr1e4 << ", FMR 1e-4)\n";
+                std::cout << "score " << score << ": " << (isMatch ? "match" : "no match") << " (threshold " << threshold << ", FMR 1e-4"
+                          << (pairs > 1 ? " over " + std::to_string(pairs) + " pairs of views" : std::string()) << ")\n";
         } catch (const std::exception& e) {
             std::cerr << "error: " << e.what() << "\n";
             std::exit(fpb::tool::kExitBadInput);

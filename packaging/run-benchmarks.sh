@@ -27,6 +27,8 @@ if [ -d "$shared" ]; then
   echo "== The matcher alone on the commercial SDK's ISO templates =="
   $B/bin/fpb-tool eval "$shared/FVC2002_DB1_B/iso19794-2_secugen" --json
   $B/bin/fpb-tool eval "$shared/FVC2002_DB2_B/iso19794-2_secugen" --json
+  echo "== The duplicate check at Finish for 80 new fingers over 30,000 entries (10,000 three-press fingers) =="
+  $B/bin/fpb-tool bench duplicate-check "$shared/FVC2002_DB1_B" --gallery 30000
 else
   echo "(../shared/fingerprints is not present: FVC evaluations skipped)"
 fi

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // fpb-tool bench identify: 1:N identification over a large generated gallery, two stages against
-// exhaustive full matching in the same run; fpb-tool bench compare: 1:1 comparisons per second.
+// exhaustive full matching in the same run; bench duplicate-check: the check at Finish for a new
+// finger; bench compare: 1:1 comparisons per second.
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "finger_folder.h"
 #include "image/image_files.h"
 #include "synthetic_finger.h"
 #include "template/fingerprint_template.h"
@@ -216,6 +218,49 @@ int runBenchIdentify(const BenchArgs& a) {
     return 0;
 }
 
+// The duplicate check at Finish for a finger nobody enrolled: a thorough search over `gallery`
+// generated entries (three per enrolled finger) at the threshold for that many, on every core.
+// Every print of the folder is such a finger; it finds no one unless a chance match beats the
+// threshold. The time is what the operator waits after the last press.
+int runBenchDuplicateCheck(const BenchArgs& a) {
+    fpb::tool::FingerFolder folder = fpb::tool::readFingerFolder(a.dir, a.dpi);
+    std::vector<Template> prints;
+    for (const auto& [finger, list] : folder.fingers)
+        for (const auto& [impression, t] : list) prints.push_back(t);
+    if (prints.empty()) {
+        std::cerr << "error: no <finger>_<impression> images or templates in " << a.dir << "\n";
+        return fpb::tool::kExitBadInput;
+    }
+    Identifier id;
+    id.setThreads(a.threads);
+    std::vector<Template> generated = fpb::tmpl::generateGallery(prints, a.gallery, a.seed);
+    for (std::size_t g = 0; g < generated.size(); ++g) id.add("generated/" + std::to_string(g / 3), std::move(generated[g]));
+    id.shrinkToFit();
+    const int threshold = fpb::tmpl::thresholdForSearch(id.size(), fpb::tmpl::kDuplicateCheckFalseMatches);
+    std::vector<double> ms;
+    std::size_t chanceMatches = 0;
+    for (const auto& probe : prints) {
+        const auto t0 = std::chrono::steady_clock::now();
+        chanceMatches += !id.identify(probe, threshold, 1).empty();
+        ms.push_back(msSince(t0));
+    }
+    const unsigned cores = a.threads ? a.threads : std::thread::hardware_concurrency();
+    nlohmann::json out = {{"entries", id.size()},
+                          {"threshold", threshold},
+                          {"new_fingers", prints.size()},
+                          {"told_already_enrolled", chanceMatches},
+                          {"threads", cores},
+                          {"ms_median", percentile(ms, 0.5)},
+                          {"ms_p95", percentile(ms, 0.95)},
+                          {"ms_max", percentile(ms, 1.0)}};
+    if (a.json) std::cout << out.dump(2) << "\n";
+    else
+        std::cout << std::fixed << std::setprecision(0) << "duplicate check of " << prints.size() << " new fingers over " << id.size()
+                  << " entries (threshold " << threshold << ", " << cores << " threads): " << percentile(ms, 0.5) << " ms median, "
+                  << percentile(ms, 0.95) << " ms p95, " << percentile(ms, 1.0) << " ms max; told already enrolled: " << chanceMatches << "\n";
+    return 0;
+}
+
 // One core: every pair of a folder's templates (images are extracted first), compared from
 // prepared templates in turn (the decision score, compareSymmetric), plus the time to prepare one.
 int runBenchCompare(const BenchArgs& a) {
@@ -294,6 +339,15 @@ void installBenchCommands(CLI::App& app) {
     identify->add_flag("--fast", args.fast, "Fast search (as at a door): never every entry, however weak the best candidate");
     identify->add_flag("--json", args.json);
     identify->callback([] { std::exit(runBenchIdentify(args)); });
+    auto* duplicate = bench->add_subcommand(
+        "duplicate-check", "The duplicate check at Finish for fingers nobody enrolled, over a generated gallery (3 entries per finger)");
+    duplicate->add_option("DIR", args.dir, "Folder of <finger>_<impression> images or templates (the new fingers)")->required();
+    duplicate->add_option("--dpi", args.dpi)->capture_default_str();
+    duplicate->add_option("--gallery", args.gallery, "Generated entries in the gallery")->capture_default_str();
+    duplicate->add_option("--threads", args.threads, "Worker threads (0: one per core)")->capture_default_str();
+    duplicate->add_option("--seed", args.seed)->capture_default_str();
+    duplicate->add_flag("--json", args.json);
+    duplicate->callback([] { std::exit(runBenchDuplicateCheck(args)); });
     auto* compare = bench->add_subcommand("compare", "1:1 comparisons of prepared templates on one core, every pair of a folder");
     compare->add_option("DIR", args.dir, "Folder of <finger>_<impression> images or .iso templates")->required();
     compare->add_option("--dpi", args.dpi)->capture_default_str();

@@ -54,32 +54,31 @@ int thresholdFor(const Histogram& impostors, double fmr) {
 // Enrollments made of three presses; the pairs (0,1), (2,3), (4,5) share no press.
 constexpr std::array<std::array<int, 3>, 6> kEnrollmentPresses{{{0, 1, 2}, {3, 4, 5}, {0, 2, 4}, {1, 3, 5}, {0, 1, 7}, {4, 5, 6}}};
 
+/// Runs work(worker, from, to) on every core, each over its share of [0, count).
+template <typename Work>
+void onEveryCore(std::size_t count, const Work& work) {
+    const unsigned workers = std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::thread> threads;
+    for (unsigned w = 0; w < workers; ++w) threads.emplace_back([&, w] { work(w, count * w / workers, count * (w + 1) / workers); });
+    for (auto& t : threads) t.join();
+}
+
 /// Scores every probe against every entry on all cores, into `into`.
 void scoreAll(const std::vector<PreparedTemplate>& probes, const std::vector<PreparedTemplate>& entries, Histogram& into) {
-    const unsigned workers = std::max(1u, std::thread::hardware_concurrency());
-    std::vector<Histogram> partial(workers, Histogram{});
-    std::vector<std::thread> threads;
-    for (unsigned w = 0; w < workers; ++w)
-        threads.emplace_back([&, w] {
-            const std::size_t from = entries.size() * w / workers, to = entries.size() * (w + 1) / workers;
-            for (const auto& probe : probes)
-                for (std::size_t e = from; e < to; ++e) ++partial[w][static_cast<std::size_t>(fpb::tmpl::compareTemplates(probe, entries[e]))];
-        });
-    for (auto& t : threads) t.join();
+    std::vector<Histogram> partial(std::max(1u, std::thread::hardware_concurrency()), Histogram{});
+    onEveryCore(entries.size(), [&](unsigned w, std::size_t from, std::size_t to) {
+        for (const auto& probe : probes)
+            for (std::size_t e = from; e < to; ++e) ++partial[w][static_cast<std::size_t>(fpb::tmpl::compareTemplates(probe, entries[e]))];
+    });
     for (const auto& h : partial)
         for (std::size_t s = 0; s < h.size(); ++s) into[s] += h[s];
 }
 
 std::vector<PreparedTemplate> prepareAll(const std::vector<Template>& templates) {
     std::vector<PreparedTemplate> out(templates.size());
-    const unsigned workers = std::max(1u, std::thread::hardware_concurrency());
-    std::vector<std::thread> threads;
-    for (unsigned w = 0; w < workers; ++w)
-        threads.emplace_back([&, w] {
-            for (std::size_t i = templates.size() * w / workers; i < templates.size() * (w + 1) / workers; ++i)
-                out[i] = PreparedTemplate(templates[i]);
-        });
-    for (auto& t : threads) t.join();
+    onEveryCore(templates.size(), [&](unsigned, std::size_t from, std::size_t to) {
+        for (std::size_t i = from; i < to; ++i) out[i] = PreparedTemplate(templates[i]);
+    });
     return out;
 }
 

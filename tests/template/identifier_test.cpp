@@ -156,6 +156,38 @@ TEST(Identifier, AThoroughSearchComparesEveryEntryWhenTheBestIsStillWeak) {
     EXPECT_GE(fastDiffers, 1) << "the fast search should miss some of these chance impostors";
 }
 
+TEST(Identifier, AThresholdWithinTheFirstStagesReachSparesTheFullComparison) {
+    // The duplicate check at a large site asks only for candidates at its threshold. From
+    // kFirstStageReachesFrom up, such entries lie within the first stage's kDeepShortlist, so an
+    // unknown finger is not compared with everyone; below it, it still is.
+    std::mt19937 rng(16);
+    Gallery g = makeGallery(2 * Identifier::kDeepShortlist, rng);
+    g.id.setShortlist(8);
+    ASSERT_TRUE(g.id.thorough());
+    const int reach = Identifier::kFirstStageReachesFrom;
+    for (int k = 0; k < 2; ++k) {
+        Template unknown = randomFinger(rng, 35);
+        std::size_t compared = 0;
+        EXPECT_TRUE(g.id.identify(unknown, reach, 1, &compared).empty()) << "probe " << k;
+        EXPECT_EQ(compared, Identifier::kDeepShortlist) << "probe " << k << ": the first stage's reach, and no further";
+        EXPECT_TRUE(g.id.identifyExhaustive(unknown, reach, 1).empty()) << "probe " << k;
+        EXPECT_TRUE(g.id.identify(unknown, reach - 1, 1, &compared).empty()) << "probe " << k;
+        EXPECT_EQ(compared, g.id.size()) << "probe " << k << ": below the reach, everyone";
+    }
+    // An enrolled finger is found in the shortlist, with exhaustive's answer.
+    const std::size_t f = 4321;
+    Template press = pressAgain(g.fingers[f], rng);
+    std::size_t compared = 0;
+    auto found = g.id.identify(press, reach, 1, &compared);
+    auto all = g.id.identifyExhaustive(press, reach, 1);
+    ASSERT_EQ(found.size(), 1u);
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(found[0].key, "user-" + std::to_string(f));
+    EXPECT_EQ(found[0].key, all[0].key);
+    EXPECT_EQ(found[0].score, all[0].score);
+    EXPECT_EQ(compared, 8u);
+}
+
 TEST(Identifier, StoredEntriesKeepTheMinutiaeAndStayUnderTwoKilobytes) {
     std::mt19937 rng(13);
     Identifier id;

@@ -154,8 +154,10 @@ namespace fpb::tmpl {
 /// are then aligned on their cluster's votes, realigned on the minutiae that nearly coincide, and
 /// ranked ahead of the rest by how many of their minutiae land on the probe's. The best `shortlist`
 /// entries then get the exact comparison, which alone decides the scores returned; when none of
-/// them is convincing, the search goes on down the first stage's order to kDeepShortlist, and in
-/// a thorough search (the default) a best still below kSearchAllBelow has every entry compared.
+/// them is convincing or reaches the caller's threshold, the search goes on down the first stage's
+/// order to kDeepShortlist, and in a thorough search (the default) a best still below
+/// kSearchAllBelow (or the threshold) has every entry compared, unless the threshold is at least
+/// kFirstStageReachesFrom.
 /// A gallery no larger than the shortlist is compared exhaustively.
 class Identifier {
 public:
@@ -176,6 +178,12 @@ public:
     static constexpr int kSearchAllBelow = 150;
     /// How deep: the entries the first stage aligns and pairs (beyond them its order is votes only).
     static constexpr std::size_t kDeepShortlist = 8000;
+    /// Every entry scoring at least this in the benchmark's exhaustive searches (mates and chance
+    /// impostors alike) was within the first stage's best kDeepShortlist; some scoring less were
+    /// far beyond (BENCHMARKS.md). So a search for candidates at or above a threshold this high
+    /// never compares every entry: it is how a new finger's duplicate check at a large site stays
+    /// as quick as a known one's.
+    static constexpr int kFirstStageReachesFrom = 205;
 
     void add(const std::string& key, Template t);
     void clear();
@@ -184,7 +192,9 @@ public:
     std::size_t size() const { return keys_.size(); }
     /// The best candidates scoring at least `threshold`, best first (two stages); a key added with
     /// several views (an enrollment's presses) is one candidate, scored by its best view.
-    std::vector<Candidate> identify(const Template& probe, int threshold, std::size_t maxCandidates = 5) const;
+    /// `exactComparisons`, when given, receives how many entries had the exact comparison.
+    std::vector<Candidate> identify(const Template& probe, int threshold, std::size_t maxCandidates = 5,
+                                    std::size_t* exactComparisons = nullptr) const;
     /// The same search with the exact comparison against every entry (the reference for the
     /// first stage, and its fallback for small galleries).
     std::vector<Candidate> identifyExhaustive(const Template& probe, int threshold, std::size_t maxCandidates = 5) const;

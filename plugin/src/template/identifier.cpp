@@ -567,8 +567,12 @@ std::vector<Identifier::Candidate> Identifier::identifyExhaustive(const Template
     return best(all, exactScores(PreparedTemplate(probe), all), threshold, maxCandidates);
 }
 
-std::vector<Identifier::Candidate> Identifier::identify(const Template& probe, int threshold, std::size_t maxCandidates) const {
-    if (size() <= shortlist_) return identifyExhaustive(probe, threshold, maxCandidates);
+std::vector<Identifier::Candidate> Identifier::identify(const Template& probe, int threshold, std::size_t maxCandidates,
+                                                        std::size_t* exactComparisons) const {
+    if (size() <= shortlist_) {
+        if (exactComparisons) *exactComparisons = size();
+        return identifyExhaustive(probe, threshold, maxCandidates);
+    }
     const std::vector<std::uint16_t> first = firstStageScores(probe);
     // The best entries of the first stage, as deep as a search may go.
     std::vector<std::uint32_t> which = bestEntries(first, std::max(shortlist_, kDeepShortlist));
@@ -584,9 +588,11 @@ std::vector<Identifier::Candidate> Identifier::identify(const Template& probe, i
         compared.insert(compared.end(), more.begin(), more.end());
         scores.insert(scores.end(), moreScores.begin(), moreScores.end());
     };
-    if (bestScore() < (thorough_ ? kThoroughDeepenBelow : kDeepenBelow) && which.size() > shortlist)
+    // No candidate yet is an answer: deeper while none is convincing or none reaches the threshold.
+    if (bestScore() < std::max(thorough_ ? kThoroughDeepenBelow : kDeepenBelow, threshold) && which.size() > shortlist)
         compareToo(std::vector<std::uint32_t>(which.begin() + static_cast<std::ptrdiff_t>(shortlist), which.end()));
-    if (thorough_ && bestScore() < kSearchAllBelow && compared.size() < size()) {
+    // Beyond the first stage's reach lie only scores below kFirstStageReachesFrom.
+    if (thorough_ && threshold < kFirstStageReachesFrom && bestScore() < std::max(kSearchAllBelow, threshold) && compared.size() < size()) {
         std::vector<bool> done(size(), false);
         for (std::uint32_t e : compared) done[e] = true;
         std::vector<std::uint32_t> rest;
@@ -594,6 +600,7 @@ std::vector<Identifier::Candidate> Identifier::identify(const Template& probe, i
             if (!done[e]) rest.push_back(e);
         compareToo(rest);
     }
+    if (exactComparisons) *exactComparisons = compared.size();
     return best(compared, scores, threshold, maxCandidates);
 }
 

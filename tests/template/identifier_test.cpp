@@ -158,8 +158,8 @@ TEST(Identifier, AThoroughSearchComparesEveryEntryWhenTheBestIsStillWeak) {
 
 TEST(Identifier, AThresholdWithinTheFirstStagesReachSparesTheFullComparison) {
     // The duplicate check at a large site asks only for candidates at its threshold. From
-    // kFirstStageReachesFrom up, such entries lie within the first stage's kDeepShortlist, so an
-    // unknown finger is not compared with everyone; below it, it still is.
+    // kFirstStageReachesFrom up, mates lie within the first stage's kDeepShortlist, so an unknown
+    // finger is not compared with everyone; below it, it still is.
     std::mt19937 rng(16);
     Gallery g = makeGallery(2 * Identifier::kDeepShortlist, rng);
     g.id.setShortlist(8);

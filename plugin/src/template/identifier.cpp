@@ -591,7 +591,7 @@ std::vector<Identifier::Candidate> Identifier::identify(const Template& probe, i
     // No candidate yet is an answer: deeper while none is convincing or none reaches the threshold.
     if (bestScore() < std::max(thorough_ ? kThoroughDeepenBelow : kDeepenBelow, threshold) && which.size() > shortlist)
         compareToo(std::vector<std::uint32_t>(which.begin() + static_cast<std::ptrdiff_t>(shortlist), which.end()));
-    // Beyond the first stage's reach lie only scores below kFirstStageReachesFrom.
+    // Beyond the first stage's reach lie no mates scoring kFirstStageReachesFrom (only chance impostors).
     if (thorough_ && threshold < kFirstStageReachesFrom && bestScore() < std::max(kSearchAllBelow, threshold) && compared.size() < size()) {
         std::vector<bool> done(size(), false);
         for (std::uint32_t e : compared) done[e] = true;

@@ -158,7 +158,7 @@ TEST(Identifier, AThoroughSearchComparesEveryEntryWhenTheBestIsStillWeak) {
 
 TEST(Identifier, AThresholdWithinTheFirstStagesReachSparesTheFullComparison) {
     // The duplicate check at a large site asks only for candidates at its threshold. From
-    // kFirstStageReachesFrom up, mates lie within the first stage's kDeepShortlist, so an unknown
+    // kFirstStageReachesFrom up, mates lie within the first stage's kReachDepth, so an unknown
     // finger is not compared with everyone; below it, it still is.
     std::mt19937 rng(16);
     Gallery g = makeGallery(2 * Identifier::kDeepShortlist, rng);
@@ -169,7 +169,7 @@ TEST(Identifier, AThresholdWithinTheFirstStagesReachSparesTheFullComparison) {
         Template unknown = randomFinger(rng, 35);
         std::size_t compared = 0;
         EXPECT_TRUE(g.id.identify(unknown, reach, 1, &compared).empty()) << "probe " << k;
-        EXPECT_EQ(compared, Identifier::kDeepShortlist) << "probe " << k << ": the first stage's reach, and no further";
+        EXPECT_EQ(compared, Identifier::kReachDepth) << "probe " << k << ": the first stage's reach, and no further";
         EXPECT_TRUE(g.id.identifyExhaustive(unknown, reach, 1).empty()) << "probe " << k;
         EXPECT_TRUE(g.id.identify(unknown, reach - 1, 1, &compared).empty()) << "probe " << k;
         EXPECT_EQ(compared, g.id.size()) << "probe " << k << ": below the reach, everyone";

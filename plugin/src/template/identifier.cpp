@@ -57,11 +57,11 @@ static_assert(kRotationSteps == 16, "the vote keeps the rotation steps of a cell
 /// Stored codes per entry at most (the shortest pairs are kept), which bounds the gallery memory
 /// (3 bytes each: code and first minutia).
 constexpr std::size_t kMaxCodes = 512;
-/// The probe's codes at most (its shortest pairs, both orders): the vote's time grows with them,
-/// and a probe of 80 minutiae has 5,600. 1,600 gave the same answers as 2,400 for all 560
-/// benchmark probes and a p95 some 15% lower; one mate fell from rank 0 to 6,546 and was still
-/// found by the deeper search (BENCHMARKS.md).
-constexpr std::size_t kMaxProbeCodes = 1600;
+/// The probe's codes at most (its shortest pairs, both orders): a probe of 80 minutiae has 5,600.
+/// 1,600 once made the first stage some 15% faster, but since its vote became cheap the
+/// difference is about 2%, and with 1,600 a mate scoring 424 fell from rank 0 to 6,546, which
+/// a search at a high threshold must reach (BENCHMARKS.md).
+constexpr std::size_t kMaxProbeCodes = 2400;
 /// Translation cells of the vote, in pixels, and cells per side (translations within +-768 px).
 constexpr float kTranslationCell = 24;
 constexpr int kGrid = 64;
@@ -574,8 +574,10 @@ std::vector<Identifier::Candidate> Identifier::identify(const Template& probe, i
         return identifyExhaustive(probe, threshold, maxCandidates);
     }
     const std::vector<std::uint16_t> first = firstStageScores(probe);
-    // The best entries of the first stage, as deep as a search may go.
-    std::vector<std::uint32_t> which = bestEntries(first, std::max(shortlist_, kDeepShortlist));
+    // The best entries of the first stage, as deep as a search may go: at a threshold within the
+    // first stage's reach, only as deep as mates scoring that much were found.
+    const bool withinReach = threshold >= kFirstStageReachesFrom;
+    std::vector<std::uint32_t> which = bestEntries(first, std::max(shortlist_, withinReach ? kReachDepth : kDeepShortlist));
     // The shortlist ahead of the rest (each part in no order: the final sort decides).
     const std::size_t shortlist = std::min(shortlist_, which.size());
     std::nth_element(which.begin(), which.begin() + static_cast<std::ptrdiff_t>(shortlist), which.end(), byScore(first));
@@ -592,7 +594,7 @@ std::vector<Identifier::Candidate> Identifier::identify(const Template& probe, i
     if (bestScore() < std::max(thorough_ ? kThoroughDeepenBelow : kDeepenBelow, threshold) && which.size() > shortlist)
         compareToo(std::vector<std::uint32_t>(which.begin() + static_cast<std::ptrdiff_t>(shortlist), which.end()));
     // Beyond the first stage's reach lie no mates scoring kFirstStageReachesFrom (only chance impostors).
-    if (thorough_ && threshold < kFirstStageReachesFrom && bestScore() < std::max(kSearchAllBelow, threshold) && compared.size() < size()) {
+    if (thorough_ && !withinReach && bestScore() < std::max(kSearchAllBelow, threshold) && compared.size() < size()) {
         std::vector<bool> done(size(), false);
         for (std::uint32_t e : compared) done[e] = true;
         std::vector<std::uint32_t> rest;

@@ -267,6 +267,10 @@ int EmulatedReaderBed::beeps(int index) const {
     std::lock_guard lock(impl_->mutex);
     return FPB_MODEL(index)->beeps();
 }
+std::chrono::steady_clock::time_point EmulatedReaderBed::lastTouch(int index) const {
+    std::lock_guard lock(impl_->mutex);
+    return FPB_MODEL(index)->lastTouch();
+}
 void EmulatedReaderBed::setFaults(int index, const Faults& faults) {
     std::lock_guard lock(impl_->mutex);
     FPB_MODEL(index)->setFaults(faults);
@@ -278,6 +282,10 @@ void EmulatedReaderBed::setFingerSource(int index, std::shared_ptr<FingerSource>
 const ReaderConfig& EmulatedReaderBed::config(int index) const {
     std::lock_guard lock(impl_->mutex);
     return FPB_MODEL(index)->config();
+}
+bool EmulatedReaderBed::inTransferWaiting(int index, bool andCaptureWaiting) const {
+    std::lock_guard lock(impl_->mutex);
+    return FPB_MODEL(index)->inTransferWaiting(andCaptureWaiting);
 }
 void EmulatedReaderBed::queueRawResponse(int index, std::size_t bytes, std::uint8_t fill) {
     std::lock_guard lock(impl_->mutex);

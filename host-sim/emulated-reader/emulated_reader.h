@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -100,10 +101,15 @@ public:
     void fingerUp(int index);
     std::size_t queuedPresses(int index) const;
     int beeps(int index) const;  ///< how many BEEP commands the reader received
+    /// When the finger last landed on the reader (steady clock), for timing from the touch.
+    std::chrono::steady_clock::time_point lastTouch(int index) const;
     void setFaults(int index, const Faults& faults);
     void setFingerSource(int index, std::shared_ptr<FingerSource> source);
     const ReaderConfig& config(int index) const;
 
+    /// For the benchmark: the host has a bulk IN transfer waiting on the reader and nothing left
+    /// to reap (and, with `andCaptureWaiting`, a CAPTURE waits for the touch).
+    bool inTransferWaiting(int index, bool andCaptureWaiting = false) const;
     /// Raw IN reads for the benchmark: queue `bytes` of plain data (each byte `fill`) on the response endpoint.
     void queueRawResponse(int index, std::size_t bytes, std::uint8_t fill = 0xA5);
 

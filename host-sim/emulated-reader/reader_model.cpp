@@ -109,6 +109,7 @@ void ReaderModel::handleCommand(const std::uint8_t* p, std::size_t n) {
     if (length > 64 || 12 + length + 4 > n) return respond(code | 0x80, seq, 2, {});
     if (crc(p, 12 + length) != get32(p + 12 + length)) return respond(code | 0x80, seq, 1, {});
     const std::uint8_t* payload = p + 12;
+    if (waitingCapture_ && code != 0x06 && code != 0x07) return respond(code | 0x80, seq, 4, {});
     switch (code) {
         case 0x01: {  // GET_INFO
             std::vector<std::uint8_t> info(80, 0);
@@ -126,32 +127,13 @@ void ReaderModel::handleCommand(const std::uint8_t* p, std::size_t n) {
         }
         case 0x02:
             return respond(0x82, seq, 0, {static_cast<std::uint8_t>(fingerOn_ ? 1 : 0)});
-        case 0x03: {  // CAPTURE
-            if (!fingerOn_) return respond(0x83, seq, 5, std::vector<std::uint8_t>(16, 0));
-            std::vector<std::uint8_t> header(16, 0);
-            std::uint32_t total = static_cast<std::uint32_t>(sensor_.pixels.size());
-            put16(header, 0, static_cast<std::uint32_t>(sensor_.width));
-            put16(header, 2, static_cast<std::uint32_t>(sensor_.height));
-            put16(header, 4, static_cast<std::uint32_t>(config_.resolutionDpi));
-            put32(header, 8, total);
-            // The sensor is read out chunk by chunk: each chunk's CRC is computed once and serves
-            // both its frame's CRC and (combined) the whole image's CRC in the header.
-            std::vector<std::uint32_t> chunkCrcs;
-            std::uint32_t imageCrc = 0;
-            for (std::uint32_t offset = 0; offset < total; offset += kChunk) {
-                std::uint32_t size = std::min<std::uint32_t>(kChunk, total - offset);
-                chunkCrcs.push_back(crc(sensor_.pixels.data() + offset, size));
-                imageCrc = offset == 0 ? chunkCrcs.back()
-                                       : static_cast<std::uint32_t>(::crc32_combine(imageCrc, chunkCrcs.back(), size));
-            }
-            put32(header, 12, imageCrc);
-            respond(0x83, seq, 0, header);
-            for (std::uint32_t offset = 0, i = 0; offset < total; offset += kChunk, ++i) {
-                std::uint32_t size = std::min<std::uint32_t>(kChunk, total - offset);
-                std::uint8_t prefix[4];
-                for (int b = 0; b < 4; ++b) prefix[b] = static_cast<std::uint8_t>(offset >> (8 * b));
-                appendFrame(0x90, seq, 0, prefix, 4, sensor_.pixels.data() + offset, size, chunkCrcs[i]);
-            }
+        case 0x03: {  // CAPTURE: now, or on touch within the wait
+            if (length != 0 && length != 2) return respond(0x83, seq, 2, {});
+            std::uint16_t waitMs = length == 2 ? static_cast<std::uint16_t>(payload[0] | (payload[1] << 8)) : 0;
+            if (length == 2 && (waitMs == 0 || waitMs > 60000)) return respond(0x83, seq, 2, {});
+            if (fingerOn_) return sendImage(seq);
+            if (waitMs == 0) return respond(0x83, seq, 5, std::vector<std::uint8_t>(16, 0));
+            waitingCapture_ = WaitingCapture{seq, Clock::now() + std::chrono::milliseconds(waitMs)};
             return;
         }
         case 0x04:
@@ -170,13 +152,45 @@ void ReaderModel::handleCommand(const std::uint8_t* p, std::size_t n) {
         case 0x06:
             responses_.clear();
             responsesRead_ = 0;
+            if (waitingCapture_) {
+                respond(0x83, waitingCapture_->sequence, 6, std::vector<std::uint8_t>(16, 0));
+                waitingCapture_.reset();
+            }
             return respond(0x86, seq, 0, {});
         case 0x07:
             responses_.clear();
             responsesRead_ = 0;
+            waitingCapture_.reset();
             return respond(0x87, seq, 0, {});
         default:
             return respond(code | 0x80, seq, 3, {});
+    }
+}
+
+void ReaderModel::sendImage(std::uint16_t seq) {
+    std::vector<std::uint8_t> header(16, 0);
+    std::uint32_t total = static_cast<std::uint32_t>(sensor_.pixels.size());
+    put16(header, 0, static_cast<std::uint32_t>(sensor_.width));
+    put16(header, 2, static_cast<std::uint32_t>(sensor_.height));
+    put16(header, 4, static_cast<std::uint32_t>(config_.resolutionDpi));
+    put32(header, 8, total);
+    // The sensor is read out chunk by chunk: each chunk's CRC is computed once and serves
+    // both its frame's CRC and (combined) the whole image's CRC in the header.
+    std::vector<std::uint32_t> chunkCrcs;
+    std::uint32_t imageCrc = 0;
+    for (std::uint32_t offset = 0; offset < total; offset += kChunk) {
+        std::uint32_t size = std::min<std::uint32_t>(kChunk, total - offset);
+        chunkCrcs.push_back(crc(sensor_.pixels.data() + offset, size));
+        imageCrc = offset == 0 ? chunkCrcs.back()
+                               : static_cast<std::uint32_t>(::crc32_combine(imageCrc, chunkCrcs.back(), size));
+    }
+    put32(header, 12, imageCrc);
+    respond(0x83, seq, 0, header);
+    for (std::uint32_t offset = 0, i = 0; offset < total; offset += kChunk, ++i) {
+        std::uint32_t size = std::min<std::uint32_t>(kChunk, total - offset);
+        std::uint8_t prefix[4];
+        for (int b = 0; b < 4; ++b) prefix[b] = static_cast<std::uint8_t>(offset >> (8 * b));
+        appendFrame(0x90, seq, 0, prefix, 4, sensor_.pixels.data() + offset, size, chunkCrcs[i]);
     }
 }
 
@@ -191,8 +205,15 @@ void ReaderModel::pushEvent(std::uint8_t type) {
 void ReaderModel::setFingerLocked(bool on, const GreyImage* image) {
     if (on) {
         if (image != nullptr) sensor_ = *image;
-        if (!fingerOn_) pushEvent(1);
+        if (!fingerOn_) {
+            pushEvent(1);
+            lastTouch_ = Clock::now();
+        }
         fingerOn_ = true;
+        if (waitingCapture_) {  // capture on touch: the image is taken as the finger lands
+            sendImage(waitingCapture_->sequence);
+            waitingCapture_.reset();
+        }
     } else {
         if (fingerOn_) pushEvent(2);
         fingerOn_ = false;
@@ -208,7 +229,8 @@ void ReaderModel::playPresses() {
     // The person presses once the host is listening for a finger (the prompt is out).
     // libusb re-submits its interrupt transfer every few hundred milliseconds: the listening
     // starts with the first one after the finger was lifted and lasts across re-submissions.
-    if (pendingInterrupt_.empty()) return;
+    // A capture waiting for the touch is listening too.
+    if (pendingInterrupt_.empty() && !waitingCapture_) return;
     if (!listeningSince_) listeningSince_ = now;
     Press& press = presses_.front();
     if (now - *listeningSince_ < std::chrono::milliseconds(press.delayMs)) return;
@@ -237,6 +259,10 @@ void ReaderModel::complete(Urb u, int status, int actualLength) {
 
 void ReaderModel::progress() {
     playPresses();
+    if (waitingCapture_ && Clock::now() >= waitingCapture_->deadline) {
+        respond(0x83, waitingCapture_->sequence, 5, std::vector<std::uint8_t>(16, 0));  // no finger came
+        waitingCapture_.reset();
+    }
     if (!pendingBulkIn_.empty() && faults_.stallNextIn) {
         faults_.stallNextIn = false;
         Urb u = std::move(pendingBulkIn_.front());
@@ -282,6 +308,7 @@ void ReaderModel::unplugNow() {
     responses_.clear();
     responsesRead_ = 0;
     events_.clear();
+    waitingCapture_.reset();
 }
 
 gboolean ReaderModel::handleIoctl(UMockdevIoctlClient* client) {
@@ -403,6 +430,7 @@ void ReaderModel::replugged() {
     fingerOn_ = false;
     fingerUpAt_.reset();
     listeningSince_.reset();
+    waitingCapture_.reset();
     responses_.clear();
     responsesRead_ = 0;
     events_.clear();
@@ -433,6 +461,11 @@ std::size_t ReaderModel::queuedPresses() {
     return presses_.size() + (fingerOn_ ? 1 : 0);
 }
 
+std::chrono::steady_clock::time_point ReaderModel::lastTouch() {
+    std::lock_guard lock(mutex_);
+    return lastTouch_;
+}
+
 int ReaderModel::beeps() {
     std::lock_guard lock(mutex_);
     return beeps_;
@@ -453,6 +486,12 @@ bool ReaderModel::wantsRemoval() {
     bool w = wantsRemoval_;
     wantsRemoval_ = false;
     return w;
+}
+
+bool ReaderModel::inTransferWaiting(bool andCaptureWaiting) {
+    std::lock_guard lock(mutex_);
+    // completed_ empty: the host has reaped everything else (the command's own transfer too).
+    return !pendingBulkIn_.empty() && completed_.empty() && (!andCaptureWaiting || waitingCapture_.has_value());
 }
 
 void ReaderModel::queueRawResponse(std::size_t bytes, std::uint8_t fill) {

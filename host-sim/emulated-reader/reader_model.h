@@ -29,6 +29,7 @@ public:
     void queuePress(Press press);
     std::size_t queuedPresses();
     int beeps();
+    std::chrono::steady_clock::time_point lastTouch();
     void setFaults(const Faults& faults);
     void setSource(std::shared_ptr<FingerSource> source);
     /// Electrical unplug: in-flight transfers end with ESHUTDOWN, later calls with ENODEV.
@@ -38,6 +39,7 @@ public:
     /// Set when a fault unplugged the reader: the bed then removes the device node.
     bool wantsRemoval();
     void queueRawResponse(std::size_t bytes, std::uint8_t fill);
+    bool inTransferWaiting(bool andCaptureWaiting);
     const ReaderConfig& config() const { return config_; }
 
 private:
@@ -62,6 +64,8 @@ private:
     /// One frame whose payload is `prefix` then `body`; `bodyCrc` is the CRC-32 of `body`, already known.
     void appendFrame(std::uint8_t code, std::uint16_t sequence, std::uint16_t status, const std::uint8_t* prefix,
                      std::size_t prefixSize, const std::uint8_t* body, std::size_t bodySize, std::uint32_t bodyCrc);
+    /// The CAPTURE answer for what is on the sensor: the header frame, then the chunks.
+    void sendImage(std::uint16_t sequence);
     void pushEvent(std::uint8_t type);
     void progress();
     void complete(Urb urb, int status, int actualLength);
@@ -88,9 +92,16 @@ private:
     std::vector<UMockdevIoctlData*> inFlight_;  // every submitted URB not yet reaped (references we hold)
     std::deque<Urb> completed_;
     std::deque<Press> presses_;
+    /// A CAPTURE with a wait, not yet answered: it is answered when a finger lands or the wait ends.
+    struct WaitingCapture {
+        std::uint16_t sequence = 0;
+        Clock::time_point deadline;
+    };
+    std::optional<WaitingCapture> waitingCapture_;
     std::optional<Clock::time_point> listeningSince_;
     std::optional<Clock::time_point> fingerUpAt_;
     int beeps_ = 0;
+    Clock::time_point lastTouch_{};
     Clock::time_point start_ = Clock::now();
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Each press of an enrollment on the emulated reader, from the finger-on event to the next prompt,
-// with its parts: USB transfer, quality, extraction, matching. Run under the umockdev preload
+// Each press of an enrollment on the emulated reader, from the touch (the finger landing on the
+// emulated sensor) to the next prompt, with its parts: capture and USB transfer, quality,
+// extraction, matching. Run under the umockdev preload
 // (packaging/run-benchmarks.sh); reports medians over many presses.
 #include <algorithm>
 #include <cstdio>
@@ -48,17 +49,27 @@ int main(int argc, char** argv) {
             bed.queuePress(0, press);
         }
         enrollment::EnrollmentSettings settings;
-        enrollment::EnrollmentSession session(reader, settings, "bench", 2, [](const EnrollmentEvent&) {}, nullptr);
+        // The touch of each press, as the emulated reader saw the finger land.
+        std::vector<std::chrono::steady_clock::time_point> touches;
+        enrollment::EnrollmentSession session(
+            reader, settings, "bench", 2,
+            [&](const EnrollmentEvent& e) {
+                if (e.kind == kEventPressEvaluated) touches.push_back(bed.lastTouch(0));
+            },
+            nullptr);
         session.run();
-        for (const auto& t : session.timings()) {
-            total.push_back(t.totalMs);
-            transfer.push_back(t.transferMs);
+        auto ms = [](auto from, auto to) { return std::chrono::duration<double, std::milli>(to - from).count(); };
+        auto timings = session.timings();
+        for (std::size_t i = 0; i < timings.size() && i < touches.size(); ++i) {
+            const auto& t = timings[i];
+            total.push_back(ms(touches[i], t.promptAt));
+            transfer.push_back(ms(touches[i], t.imageAt));
             quality.push_back(t.qualityMs);
             extraction.push_back(t.extractionMs);
             matching.push_back(t.matchingMs);
         }
     }
-    std::printf("presses: %zu\nmedian ms from finger-on to the next prompt: %.1f\n  transfer %.1f  quality %.1f  "
+    std::printf("presses: %zu\nmedian ms from the touch to the next prompt: %.1f\n  capture and transfer %.1f  quality %.1f  "
                 "extraction %.1f  matching %.1f\n",
                 total.size(), median(total), median(transfer), median(quality), median(extraction), median(matching));
     reader.reset();

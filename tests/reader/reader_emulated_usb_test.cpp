@@ -395,4 +395,142 @@ TEST_F(EmulatedUsb, FingerEventsAndCancelFromAnotherThread) {
     EXPECT_EQ(bed_->beeps(0), 1);
 }
 
+// Capture on touch (reader-protocol.md, 3.2): the command waits in the device; the image is taken
+// as the finger lands, byte for byte; no finger within the wait is "none", not an error; and the
+// reader answers nothing but CANCEL and RESET meanwhile.
+TEST_F(EmulatedUsb, CaptureOnTouchTakesTheImageTheMomentTheFingerLands) {
+    bed_->addReader(ReaderConfig{}, nullptr);
+    startManager();
+    auto reader = manager_->open(bed_->deviceId(0));
+    auto started = std::chrono::steady_clock::now();
+    auto touched = std::async(std::launch::async, [&] { return reader->captureOnTouch(5s); });
+    std::this_thread::sleep_for(300ms);
+    ASSERT_EQ(touched.wait_for(0ms), std::future_status::timeout) << "answered before the finger landed";
+    bed_->fingerDown(0, patternImage(388, 374, 11));
+    auto image = touched.get();
+    ASSERT_TRUE(image);
+    EXPECT_EQ(image->pixels, patternImage(388, 374, 11).pixels);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+    // A finger already on the sensor: at once.
+    bed_->fingerDown(0, patternImage(388, 374, 12));
+    auto now = reader->captureOnTouch(5s);
+    ASSERT_TRUE(now);
+    EXPECT_EQ(now->pixels, patternImage(388, 374, 12).pixels);
+    // No finger within the wait: none, after the wait and not long after.
+    bed_->fingerUp(0);
+    started = std::chrono::steady_clock::now();
+    EXPECT_FALSE(reader->captureOnTouch(400ms));
+    auto waited = std::chrono::steady_clock::now() - started;
+    EXPECT_GE(waited, 400ms);
+    EXPECT_LT(waited, 1500ms);
+    EXPECT_FALSE(reader->fingerPresent());  // the reader is free again
+}
+
+TEST_F(EmulatedUsb, CaptureOnTouchPlaysAQueuedPressAndWorksWithoutAContextToo) {
+    bed_->addReader(ReaderConfig{}, nullptr);
+    libusb_context* context = nullptr;
+    ASSERT_EQ(libusb_init(&context), 0);
+    libusb_device* device = fpb::emulation::findEmulatedDevice(context);
+    ASSERT_NE(device, nullptr);
+    {
+        fpb::reader::UsbReader reader(device);  // sequential: command, then answer in slices
+        fpb::emulation::Press press;
+        press.image = patternImage(388, 374, 13);
+        press.delayMs = 200;
+        bed_->queuePress(0, press);
+        auto image = reader.captureOnTouch(5s);
+        ASSERT_TRUE(image);
+        EXPECT_EQ(image->pixels, patternImage(388, 374, 13).pixels);
+    }
+    libusb_unref_device(device);
+    libusb_exit(context);
+}
+
+TEST_F(EmulatedUsb, CancelEndsACaptureWaitingForTheTouchAndTheReaderWorksAfter) {
+    bed_->addReader(ReaderConfig{}, nullptr);
+    startManager();
+    auto reader = manager_->open(bed_->deviceId(0));
+    auto touched = std::async(std::launch::async, [&] { return reader->captureOnTouch(20s); });
+    std::this_thread::sleep_for(200ms);
+    auto cancelled = std::chrono::steady_clock::now();
+    reader->cancel();
+    try {
+        touched.get();
+        FAIL() << "cancel did not end the wait";
+    } catch (const ReaderError& e) {
+        EXPECT_EQ(e.status(), fpb::kErrorCancelled) << e.what();
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - cancelled, 1s);
+    reader->clearCancel();
+    // The device no longer waits: a finger now is not captured behind the driver's back, and the
+    // next commands and captures work.
+    bed_->fingerDown(0, patternImage(388, 374, 14));
+    EXPECT_TRUE(reader->fingerPresent());
+    EXPECT_EQ(reader->capture().pixels, patternImage(388, 374, 14).pixels);
+}
+
+TEST_F(EmulatedUsb, UnplugWhileACaptureWaitsForTheTouchIsReportedWithinASecond) {
+    bed_->addReader(ReaderConfig{}, nullptr);
+    startManager();
+    auto reader = manager_->open(bed_->deviceId(0));
+    auto touched = std::async(std::launch::async, [&] { return reader->captureOnTouch(20s); });
+    std::this_thread::sleep_for(200ms);
+    auto unplugged = std::chrono::steady_clock::now();
+    bed_->unplug(0);
+    try {
+        touched.get();
+        FAIL() << "the wait survived an unplug";
+    } catch (const ReaderError& e) {
+        EXPECT_EQ(e.status(), fpb::kErrorDisconnected) << e.what();
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - unplugged, 1s);
+}
+
+// The device side of the rule "only CANCEL and RESET while a capture waits", through raw libusb
+// on a second handle: the driver serialises its own commands and never tries.
+TEST_F(EmulatedUsb, TheReaderAnswersBusyWhileACaptureWaits) {
+    bed_->addReader(ReaderConfig{}, nullptr);
+    libusb_context* context = nullptr;
+    ASSERT_EQ(libusb_init(&context), 0);
+    libusb_device* device = fpb::emulation::findEmulatedDevice(context);
+    ASSERT_NE(device, nullptr);
+    libusb_device_handle* handle = nullptr;
+    ASSERT_EQ(libusb_open(device, &handle), 0);
+    libusb_unref_device(device);
+    auto command = [&](std::uint8_t code, std::uint16_t seq, std::vector<std::uint8_t> payload) {
+        fpb::reader::Frame f;
+        f.code = code;
+        f.sequence = seq;
+        f.payload = std::move(payload);
+        auto bytes = fpb::reader::encodeFrame(f);
+        int sent = 0;
+        ASSERT_EQ(libusb_bulk_transfer(handle, 0x01, bytes.data(), static_cast<int>(bytes.size()), &sent, 1000), 0);
+    };
+    auto answer = [&]() {
+        std::vector<std::uint8_t> buffer(512);
+        int got = 0;
+        EXPECT_EQ(libusb_bulk_transfer(handle, 0x82, buffer.data(), static_cast<int>(buffer.size()), &got, 1000), 0);
+        fpb::reader::FrameDecoder decoder;
+        decoder.feed(buffer.data(), static_cast<std::size_t>(got));
+        auto frame = decoder.next();
+        return frame ? *frame : fpb::reader::Frame{};
+    };
+    command(fpb::reader::kCapture, 1, {0x10, 0x27});  // wait 10 s
+    command(fpb::reader::kGetFingerStatus, 2, {});
+    auto busy = answer();
+    EXPECT_EQ(busy.sequence, 2);
+    EXPECT_EQ(busy.status, fpb::reader::kStatusBusy);
+    command(fpb::reader::kCapture, 3, {0x00, 0x00});  // a wait of 0 is not valid
+    EXPECT_EQ(answer().status, fpb::reader::kStatusBusy);  // (still busy first)
+    command(fpb::reader::kCancel, 4, {});
+    auto ended = answer();
+    EXPECT_EQ(ended.sequence, 1);
+    EXPECT_EQ(ended.code, fpb::reader::kCapture | fpb::reader::kResponseFlag);
+    EXPECT_EQ(ended.status, fpb::reader::kStatusCancelled);
+    command(fpb::reader::kCapture, 5, {0x00, 0x00});
+    EXPECT_EQ(answer().status, fpb::reader::kStatusBadLength);
+    libusb_close(handle);
+    libusb_exit(context);
+}
+
 } // namespace

@@ -56,16 +56,6 @@ void EnrollmentSession::fail(std::int32_t status, PromptCode code, const std::st
     emit_(e);
 }
 
-bool EnrollmentSession::waitForFinger() {
-    if (reader_->fingerPresent()) return true;
-    auto deadline = Clock::now() + settings_.pressTimeout;
-    for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        if (left.count() <= 0) return false;
-        if (reader_->waitFingerEvent(left) == reader::kFingerOn) return true;
-    }
-}
-
 void EnrollmentSession::waitForLift() {
     // Mode 5 of the pressing guide: a finger left on the reader gets the buzzer and a prompt.
     auto started = Clock::now();
@@ -98,20 +88,15 @@ std::int32_t EnrollmentSession::run() {
                 return state_;
             }
             prompt(kPromptPlaceFinger);
-            if (!waitForFinger()) {
+            // The reader takes the image the moment the finger lands (capture on touch).
+            std::optional<GreyImage> touched = reader_->captureOnTouch(settings_.pressTimeout);
+            if (!touched) {
                 fail(kErrorTimeout, kPromptTimedOut, quality::promptText(kPromptTimedOut));
                 return state_;
             }
+            GreyImage image = std::move(*touched);
             PressTiming timing;
-            auto fingerOn = Clock::now();
-            GreyImage image;
-            try {
-                image = reader_->capture();
-            } catch (const reader::ReaderError& e) {
-                if (e.status() != kErrorQuality) throw;  // the finger left before the capture: press again
-                continue;
-            }
-            timing.transferMs = msSince(fingerOn);
+            timing.imageAt = Clock::now();
             auto t = Clock::now();
             quality::QualityReport report = quality::assessPress(image);
             timing.qualityMs = msSince(t);
@@ -156,7 +141,7 @@ std::int32_t EnrollmentSession::run() {
             e.duplicateUserId = "";
             emit_(e);
             prompt(verdictPrompt);  // what went wrong and how to fix it, or "accepted"
-            timing.totalMs = msSince(fingerOn);
+            timing.promptAt = Clock::now();
             {
                 std::lock_guard lock(timingMutex_);
                 timings_.push_back(timing);

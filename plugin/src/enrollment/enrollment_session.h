@@ -35,9 +35,11 @@ struct EnrolledFingerprint {
     std::vector<std::uint8_t> isoTemplate;
 };
 
-/// Where one press's time went, from finger-on to the next prompt (for the benchmark).
+/// Where one press's time went after the image arrived (for the benchmark, which knows when the
+/// emulated finger touched).
 struct PressTiming {
-    double transferMs = 0, qualityMs = 0, extractionMs = 0, matchingMs = 0, totalMs = 0;
+    std::chrono::steady_clock::time_point imageAt, promptAt;  ///< image in hand; verdict prompt out
+    double qualityMs = 0, extractionMs = 0, matchingMs = 0;
 };
 
 class EnrollmentSession {
@@ -61,7 +63,6 @@ private:
     enum class PressOutcome { Accepted, Rejected };
     void prompt(PromptCode code, bool tone = false, const std::string& duplicateUser = "");
     void fail(std::int32_t status, PromptCode code, const std::string& text);
-    bool waitForFinger();
     void waitForLift();
 
     std::shared_ptr<reader::UsbReader> reader_;

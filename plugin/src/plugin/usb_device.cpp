@@ -52,17 +52,9 @@ std::int32_t UsbDevice::capture(const CaptureOptions* options, IBuffer** pixels,
     try {
         std::uint32_t timeoutMs = (options && options->timeoutMs) ? options->timeoutMs : 10000;
         reader_->clearCancel();
-        if (!reader_->fingerPresent()) {
-            auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-            for (;;) {
-                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-                if (left.count() <= 0)
-                    return setError(error, kErrorTimeout, "no finger was placed on the reader in time; press again");
-                auto event = reader_->waitFingerEvent(left);
-                if (event == reader::kFingerOn) break;
-            }
-        }
-        GreyImage image = reader_->capture();
+        std::optional<GreyImage> touched = reader_->captureOnTouch(std::chrono::milliseconds(timeoutMs));
+        if (!touched) return setError(error, kErrorTimeout, "no finger was placed on the reader in time; press again");
+        GreyImage image = std::move(*touched);
         info->width = static_cast<std::uint32_t>(image.width);
         info->height = static_cast<std::uint32_t>(image.height);
         info->resolutionDpi = static_cast<std::uint32_t>(image.dpi);

@@ -32,12 +32,21 @@ int transferResult(const libusb_transfer* t) {
 
 extern "C" void LIBUSB_CALL markDone(libusb_transfer* t) { *static_cast<int*>(t->user_data) = 1; }
 
+/// How often a long wait looks for cancel().
+constexpr std::chrono::milliseconds kCancelCheck{100};
+
 /// Runs libusb's events until `done` is set (as libusb's synchronous calls wait), cancelling the
-/// transfer if event handling fails.
-void waitFor(libusb_context* context, libusb_transfer* transfer, int& done) {
+/// transfer if event handling fails or, checked every kCancelCheck, `cancelled` becomes true.
+void waitFor(libusb_context* context, libusb_transfer* transfer, int& done,
+             const std::atomic<bool>* cancelled = nullptr) {
+    bool cancelling = false;
     while (!done) {
-        int rc = libusb_handle_events_completed(context, &done);
-        if (rc < 0 && rc != LIBUSB_ERROR_INTERRUPTED) libusb_cancel_transfer(transfer);
+        timeval slice{0, static_cast<long>(std::chrono::microseconds(kCancelCheck).count())};
+        int rc = libusb_handle_events_timeout_completed(context, &slice, &done);
+        if ((rc < 0 && rc != LIBUSB_ERROR_INTERRUPTED) || (!cancelling && cancelled != nullptr && *cancelled)) {
+            cancelling = true;
+            libusb_cancel_transfer(transfer);
+        }
     }
 }
 
@@ -150,6 +159,7 @@ void UsbReader::send(std::uint8_t command, std::uint16_t sequence, const std::ve
 
 Frame UsbReader::receive(std::uint16_t sequence, std::chrono::milliseconds timeout) {
     std::size_t discardedBefore = decoder_.discardedBytes();
+    auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         while (auto frame = decoder_.next()) {
             if (frame->sequence == sequence) return std::move(*frame);
@@ -161,9 +171,16 @@ Frame UsbReader::receive(std::uint16_t sequence, std::chrono::milliseconds timeo
                                                   "); the driver resynchronised, repeat the action");
         }
         checkCancelled();
+        // In slices, so a cancel() during a long wait (a capture waiting for the touch) is seen.
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto slice = std::max(std::chrono::milliseconds(1), std::min(left, kCancelCheck));
         int got = 0;
         int rc = libusb_bulk_transfer(handle_, kEndpointResponses, inBuffer_.data(), static_cast<int>(inBuffer_.size()),
-                                      &got, static_cast<unsigned>(timeout.count()));
+                                      &got, static_cast<unsigned>(slice.count()));
+        if (rc == LIBUSB_ERROR_TIMEOUT && std::chrono::steady_clock::now() < deadline) {
+            decoder_.feed(inBuffer_.data(), static_cast<std::size_t>(got));
+            continue;
+        }
         absorbResponse(rc, got);
     }
 }
@@ -181,7 +198,7 @@ void UsbReader::absorbResponse(int rc, int got) {
 }
 
 void UsbReader::exchange(std::uint8_t command, std::uint16_t sequence, const std::vector<std::uint8_t>& payload,
-                         std::size_t responseBytes, std::chrono::milliseconds inTimeout) {
+                         std::size_t responseBytes, std::chrono::milliseconds inTimeout, bool cancellable) {
     if (!pipelined_) return send(command, sequence, payload);
     Frame frame;
     frame.code = command;
@@ -216,8 +233,12 @@ void UsbReader::exchange(std::uint8_t command, std::uint16_t sequence, const std
         if (rc != 0) fail(rc, "a command");
         throw ReaderError(kErrorProtocol, "the reader " + id_ + " accepted only part of a command");
     }
-    waitFor(context_, in.get(), inDone);
+    waitFor(context_, in.get(), inDone, cancellable ? &cancelled_ : nullptr);
     rc = transferResult(in.get());
+    if (cancellable && in->status == LIBUSB_TRANSFER_CANCELLED && cancelled_) {
+        decoder_.feed(inBuffer_.data(), static_cast<std::size_t>(in->actual_length));
+        throw ReaderError(kErrorCancelled, "cancelled");
+    }
     // Part of the answer came before the time ran out: receive() waits for the rest with its own timeouts.
     if (rc == LIBUSB_ERROR_TIMEOUT && in->actual_length > 0) rc = 0;
     absorbResponse(rc, in->actual_length);
@@ -317,6 +338,26 @@ std::optional<FingerEvent> UsbReader::waitFingerEvent(std::chrono::milliseconds 
 }
 
 GreyImage UsbReader::capture() {
+    auto image = captureImage({}, timeouts_.command);
+    if (!image) throw ReaderError(kErrorQuality, "no finger on the reader: place the finger flat on the sensor");
+    return std::move(*image);
+}
+
+std::optional<GreyImage> UsbReader::captureOnTouch(std::chrono::milliseconds wait) {
+    // The protocol's wait is at most 60 s: a longer one is several captures in a row.
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto ms = std::clamp<long long>(left.count(), 1, 60000);
+        std::vector<std::uint8_t> payload(2);
+        writeU16(payload.data(), static_cast<std::uint16_t>(ms));
+        auto image = captureImage(payload, std::chrono::milliseconds(ms) + timeouts_.imageTransfer);
+        if (image || std::chrono::steady_clock::now() >= deadline) return image;
+    }
+}
+
+std::optional<GreyImage> UsbReader::captureImage(const std::vector<std::uint8_t>& payload,
+                                                 std::chrono::milliseconds answerTimeout) {
     std::lock_guard lock(commandMutex_);
     checkCancelled();
     std::uint16_t seq = ++sequence_;
@@ -324,12 +365,12 @@ GreyImage UsbReader::capture() {
         // The whole answer (header and every chunk) is expected in the transfer queued with the command.
         std::size_t expected = captureResponseBytes(static_cast<std::size_t>(identity_.sensorWidth) *
                                                     static_cast<std::size_t>(identity_.sensorHeight));
-        exchange(kCapture, seq, {}, expected, timeouts_.command);
-        Frame header = receive(seq, timeouts_.command);
+        exchange(kCapture, seq, payload, expected, answerTimeout, true);
+        Frame header = receive(seq, answerTimeout);
         if (header.code != (kCapture | kResponseFlag))
             throw ReaderError(kErrorProtocol, "the reader " + id_ + " answered CAPTURE with code " + std::to_string(header.code));
-        if (header.status == kStatusNoFinger)
-            throw ReaderError(kErrorQuality, "no finger on the reader: place the finger flat on the sensor");
+        if (header.status == kStatusNoFinger) return std::nullopt;
+        if (header.status == kStatusCancelled) throw ReaderError(kErrorCancelled, "cancelled");
         if (header.status != kStatusOk)
             throw ReaderError(kErrorProtocol, std::string("the reader refused to capture: ") + deviceStatusName(header.status));
         if (header.payload.size() < 16) throw ReaderError(kErrorProtocol, "the capture header from " + id_ + " is too short");

@@ -62,7 +62,12 @@ public:
     /// Throws ReaderError when cancelled or unplugged.
     std::optional<FingerEvent> waitFingerEvent(std::chrono::milliseconds timeout);
     /// Captures the image on the sensor now; its geometry comes from the device.
+    /// Throws ReaderError with kErrorQuality when no finger is on the reader.
     GreyImage capture();
+    /// Captures on touch (plugin/docs/reader-protocol.md, 3.2): at once when a finger is on the
+    /// reader, otherwise the moment one lands within `wait`. nullopt when none came.
+    /// cancel() ends the wait within about 100 ms.
+    std::optional<GreyImage> captureOnTouch(std::chrono::milliseconds wait);
     void setLed(std::uint8_t colour, std::uint8_t mode);
     void beep(std::uint16_t milliseconds);
     /// Drops whatever the device and the host had queued (used after protocol errors).
@@ -81,8 +86,11 @@ private:
     void send(std::uint8_t command, std::uint16_t sequence, const std::vector<std::uint8_t>& payload);
     /// Sends a command and reads the first `responseBytes` of its answer into the decoder, with the IN
     /// transfer queued before the command (sequentially when not pipelined: then only sends).
+    /// With `cancellable`, a cancel() ends the wait for the answer (ReaderError kErrorCancelled).
     void exchange(std::uint8_t command, std::uint16_t sequence, const std::vector<std::uint8_t>& payload,
-                  std::size_t responseBytes, std::chrono::milliseconds inTimeout);
+                  std::size_t responseBytes, std::chrono::milliseconds inTimeout, bool cancellable = false);
+    /// CAPTURE with `payload` (empty: now; u16: the wait); nullopt when the device saw no finger.
+    std::optional<GreyImage> captureImage(const std::vector<std::uint8_t>& payload, std::chrono::milliseconds answerTimeout);
     /// What receive() does with the result of one IN transfer of `got` bytes into inBuffer_.
     void absorbResponse(int rc, int got);
     Frame receive(std::uint16_t sequence, std::chrono::milliseconds timeout);

@@ -14,6 +14,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libssl-dev openssl libsodium-dev
   nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
   libpng-dev libtiff-dev zlib1g-dev
+  libisal-dev
   # USB emulation in tests
   umockdev libumockdev-dev libglib2.0-dev
   # fuzzing (libFuzzer) and sanitizers

@@ -251,9 +251,9 @@ void EmulatedReaderBed::queuePress(int index, Press press) {
     std::lock_guard lock(impl_->mutex);
     FPB_MODEL(index)->queuePress(std::move(press));
 }
-void EmulatedReaderBed::fingerDown(int index, const GreyImage& image) {
+void EmulatedReaderBed::fingerDown(int index, GreyImage image) {
     std::lock_guard lock(impl_->mutex);
-    FPB_MODEL(index)->fingerDown(image);
+    FPB_MODEL(index)->fingerDown(std::move(image));
 }
 void EmulatedReaderBed::fingerUp(int index) {
     std::lock_guard lock(impl_->mutex);

@@ -60,6 +60,7 @@ struct Faults {
     bool corruptNextCrc = false;         ///< next response frame: wrong CRC
     bool truncateNextFrame = false;      ///< next response frame: cut short, nothing after
     bool oversizeNextFrame = false;      ///< next response frame: length beyond the protocol limit
+    bool corruptNextImageCrc = false;    ///< next image: every frame intact, the image CRC in its header wrong
     bool stallNextIn = false;            ///< next bulk IN transfer: endpoint stall
     bool claimedElsewhere = false;       ///< claiming the interface fails (another program has it)
     int responseDelayMs = 0;             ///< every response becomes available only after this delay
@@ -97,7 +98,7 @@ public:
     /// The emulated person: queue presses (played when the host listens for a finger), or put
     /// the finger down / lift it directly.
     void queuePress(int index, Press press);
-    void fingerDown(int index, const GreyImage& image);
+    void fingerDown(int index, GreyImage image);  ///< a sensor-sized image moved in is not copied
     void fingerUp(int index);
     std::size_t queuedPresses(int index) const;
     int beeps(int index) const;  ///< how many BEEP commands the reader received

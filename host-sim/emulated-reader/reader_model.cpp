@@ -4,6 +4,7 @@
 #include "reader_model.h"
 
 #include <linux/ioctl.h>
+#include <isa-l/crc.h>
 #include <zlib.h>
 #include <linux/usbdevice_fs.h>
 
@@ -22,7 +23,8 @@ constexpr std::uint8_t kEpEvents = 0x83;
 constexpr std::size_t kChunk = 65532;
 
 std::uint32_t crc(const std::uint8_t* p, std::size_t n) {
-    return static_cast<std::uint32_t>(::crc32(0, p, static_cast<uInt>(n)));  // CRC-32 (IEEE), as zlib computes it
+    // CRC-32 (IEEE, as zlib's crc32), fast: real readers compute it in hardware as the data leaves.
+    return static_cast<std::uint32_t>(::crc32_gzip_refl(0, p, n));
 }
 
 void put16(std::vector<std::uint8_t>& v, std::size_t at, std::uint32_t x) {
@@ -58,28 +60,26 @@ void ReaderModel::appendFrame(std::uint8_t code, std::uint16_t sequence, std::ui
         responses_.clear();
         responsesRead_ = 0;
     }
-    // The frame is written straight into the IN queue (no temporary copies of the payload).
+    // The frame is appended straight to the IN queue (no temporary copies of the payload).
     const std::size_t at = responses_.size();
     const std::size_t length = prefixSize + bodySize;
-    responses_.resize(at + 12 + length + 4);
-    std::uint8_t* f = responses_.data() + at;
-    f[0] = 0x46;
-    f[1] = 0x42;
-    f[2] = 1;
-    f[3] = code;
+    std::uint8_t f[12] = {0x46, 0x42, 1, code};
     f[4] = static_cast<std::uint8_t>(sequence);
     f[5] = static_cast<std::uint8_t>(sequence >> 8);
     f[6] = static_cast<std::uint8_t>(status);
     f[7] = static_cast<std::uint8_t>(status >> 8);
     for (int i = 0; i < 4; ++i) f[8 + i] = static_cast<std::uint8_t>(length >> (8 * i));
-    if (prefixSize > 0) std::memcpy(f + 12, prefix, prefixSize);
-    if (bodySize > 0) std::memcpy(f + 12 + prefixSize, body, bodySize);
+    responses_.reserve(at + 12 + length + 4);
+    responses_.insert(responses_.end(), f, f + 12);
+    responses_.insert(responses_.end(), prefix, prefix + prefixSize);
+    responses_.insert(responses_.end(), body, body + bodySize);
     // CRC-32 of header and payload; the body's CRC is known already, so it is combined, not recomputed
     // (the same value as crc32 over the whole frame).
-    std::uint32_t frameCrc = crc(f, 12 + prefixSize);
+    std::uint32_t frameCrc = crc(responses_.data() + at, 12 + prefixSize);
     if (bodySize > 0)
         frameCrc = static_cast<std::uint32_t>(::crc32_combine(frameCrc, bodyCrc, static_cast<z_off_t>(bodySize)));
     std::size_t end = at + 12 + length;
+    responses_.resize(end + 4);
     put32(responses_, end, frameCrc);
     if (faults_.corruptNextCrc) {
         faults_.corruptNextCrc = false;
@@ -184,6 +184,10 @@ void ReaderModel::sendImage(std::uint16_t seq) {
         imageCrc = offset == 0 ? chunkCrcs.back()
                                : static_cast<std::uint32_t>(::crc32_combine(imageCrc, chunkCrcs.back(), size));
     }
+    if (faults_.corruptNextImageCrc) {
+        faults_.corruptNextImageCrc = false;
+        imageCrc ^= 0x00010000u;
+    }
     put32(header, 12, imageCrc);
     respond(0x83, seq, 0, header);
     for (std::uint32_t offset = 0, i = 0; offset < total; offset += kChunk, ++i) {
@@ -202,9 +206,9 @@ void ReaderModel::pushEvent(std::uint8_t type) {
     events_.push_back(e);
 }
 
-void ReaderModel::setFingerLocked(bool on, const GreyImage* image) {
+void ReaderModel::setFingerLocked(bool on, GreyImage* image) {
     if (on) {
-        if (image != nullptr) sensor_ = *image;
+        if (image != nullptr) sensor_ = std::move(*image);
         if (!fingerOn_) {
             pushEvent(1);
             lastTouch_ = Clock::now();
@@ -439,10 +443,11 @@ void ReaderModel::replugged() {
     inFlight_.clear();
 }
 
-void ReaderModel::fingerDown(const GreyImage& image) {
+void ReaderModel::fingerDown(GreyImage image) {
     std::lock_guard lock(mutex_);
-    GreyImage fitted = fitToSensor(image, config_.sensorWidth, config_.sensorHeight, config_.resolutionDpi);
-    setFingerLocked(true, &fitted);
+    if (image.width == config_.sensorWidth && image.height == config_.sensorHeight) image.dpi = config_.resolutionDpi;
+    else image = fitToSensor(image, config_.sensorWidth, config_.sensorHeight, config_.resolutionDpi);
+    setFingerLocked(true, &image);
     fingerUpAt_.reset();
 }
 

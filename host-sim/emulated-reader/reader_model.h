@@ -24,7 +24,7 @@ public:
     /// umockdev's worker thread: one usbfs ioctl from libusb.
     gboolean handleIoctl(UMockdevIoctlClient* client);
 
-    void fingerDown(const GreyImage& image);
+    void fingerDown(GreyImage image);
     void fingerUp();
     void queuePress(Press press);
     std::size_t queuedPresses();
@@ -71,7 +71,8 @@ private:
     void complete(Urb urb, int status, int actualLength);
     void release(UMockdevIoctlData* urb);
     void playPresses();
-    void setFingerLocked(bool on, const GreyImage* image);
+    /// `image` (when given) becomes what the sensor sees: it is moved from.
+    void setFingerLocked(bool on, GreyImage* image);
     void unplugNow();
 
     std::mutex mutex_;

@@ -245,9 +245,10 @@ void BM_TouchToImageVsRawPaired(benchmark::State& state) {
                 end = Clock::now();
                 same = image && image->pixels == finger.pixels;
             });
+            fpb::GreyImage landing = finger;  // copied before the clock starts: the sensor's readout is moved in
             waitUntil([&] { return world().bed->inTransferWaiting(0, true); });
             auto start = Clock::now();
-            world().bed->fingerDown(0, finger);
+            world().bed->fingerDown(0, std::move(landing));
             deviceMs.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
             capturing.join();
             world().bed->fingerUp(0);
@@ -273,7 +274,7 @@ void BM_TouchToImageVsRawPaired(benchmark::State& state) {
 
 // The host's CPU work in a capture without USB: cutting the answer (header and chunk frames, as
 // the device sends them) out of the byte stream with their CRCs, copying the chunks into the image
-// and checking the image CRC.
+// and checking the image CRC (derived from the frame CRCs).
 void BM_CaptureAnswerDecodeOnly(benchmark::State& state) {
     using namespace fpb::reader;
     const int width = 388, height = 374;
@@ -305,15 +306,9 @@ void BM_CaptureAnswerDecodeOnly(benchmark::State& state) {
     FrameDecoder decoder;
     for (auto _ : state) {
         decoder.feed(stream.data(), stream.size());
-        fpb::GreyImage image(width, height, 500, 0);
-        auto first = decoder.next();
-        std::uint32_t expectedCrc = readU32(&first->payload[12]);
-        while (auto frame = decoder.next()) {
-            std::uint32_t offset = readU32(frame->payload.data());
-            std::memcpy(image.pixels.data() + offset, frame->payload.data() + 4, frame->payload.size() - 4);
-        }
-        if (crc32(image.pixels.data(), image.pixels.size()) != expectedCrc) state.SkipWithError("CRC mismatch");
-        benchmark::DoNotOptimize(image);
+        ImageAssembler image(*decoder.next(), width, height);  // the driver's own assembly and checks
+        while (auto frame = decoder.nextView()) image.add(*frame);
+        benchmark::DoNotOptimize(image.take());
     }
 }
 

@@ -329,6 +329,18 @@ TEST_F(EmulatedUsb, FaultsInsideAnImageAreCaughtAndTheNextCaptureWorks) {
     bed_->setFaults(0, crc);
     EXPECT_THROW(reader->capture(), ReaderError);  // the header frame is damaged
     EXPECT_EQ(reader->capture().pixels, patternImage(388, 374, 4).pixels);
+    // Every frame intact, but the image is not what the header announced.
+    Faults imageCrc;
+    imageCrc.corruptNextImageCrc = true;
+    bed_->setFaults(0, imageCrc);
+    try {
+        reader->capture();
+        FAIL() << "an image with the wrong CRC was accepted";
+    } catch (const ReaderError& e) {
+        EXPECT_EQ(e.status(), fpb::kErrorProtocol);
+        EXPECT_NE(std::string(e.what()).find("failed its checksum"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(reader->capture().pixels, patternImage(388, 374, 4).pixels);
 }
 
 TEST_F(EmulatedUsb, SlowResponsesWithinTheTimeoutWorkAndBeyondItTimeOutCleanly) {

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <stdexcept>
+
+#include <zlib.h>
 
 #include "reader/reader_protocol.h"
 
@@ -20,6 +24,15 @@ Frame sample(std::uint16_t seq, std::size_t payload) {
 TEST(ReaderProtocol, Crc32MatchesTheStandardCheckValue) {
     const char* text = "123456789";
     EXPECT_EQ(crc32(reinterpret_cast<const std::uint8_t*>(text), 9), 0xCBF43926u);
+}
+
+TEST(ReaderProtocol, Crc32AgreesWithZlibAtEveryLengthAndAlignment) {
+    std::vector<std::uint8_t> bytes(5000);
+    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>((i * 2654435761u) >> 13);
+    for (std::size_t start = 0; start < 16; ++start)
+        for (std::size_t size = 0; size + start <= bytes.size(); size += size < 300 ? 1 : 97)
+            ASSERT_EQ(crc32(bytes.data() + start, size), ::crc32(0, bytes.data() + start, static_cast<uInt>(size)))
+                << start << " " << size;
 }
 
 TEST(ReaderProtocol, FramesRoundTripAcrossArbitrarySplits) {
@@ -83,6 +96,88 @@ TEST(ReaderProtocol, IdentityIsValidated) {
     writeU16(&info[68], 0);
     EXPECT_THROW(decodeIdentity(info), std::runtime_error);
     EXPECT_THROW(decodeIdentity(std::vector<std::uint8_t>(10)), std::runtime_error);
+}
+
+TEST(ReaderProtocol, CrcOfAPartComesOutOfTheWholesAndTheOthers) {
+    std::vector<std::uint8_t> bytes(70000);
+    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 131 + (i >> 9));
+    for (std::size_t split : {0u, 1u, 16u, 4096u, 69999u}) {
+        std::uint32_t head = crc32(bytes.data(), split);
+        std::uint32_t tail = crc32(bytes.data() + split, bytes.size() - split);
+        std::uint32_t whole = crc32(bytes.data(), bytes.size());
+        EXPECT_EQ(crc32Combine(head, tail, bytes.size() - split), whole) << split;
+        EXPECT_EQ(crc32OfTail(whole, head, bytes.size() - split), tail) << split;
+        EXPECT_EQ(crc32(bytes.data() + split, bytes.size() - split, head), whole) << split;  // continued
+    }
+}
+
+/// A CAPTURE answer as reader-protocol.md 3.2 describes it: the header frame, then the chunk frames.
+std::vector<Frame> captureAnswer(const std::vector<std::uint8_t>& pixels, int width, int height,
+                                 std::uint32_t imageCrc) {
+    std::vector<Frame> frames(1);
+    frames[0].code = kCapture | kResponseFlag;
+    frames[0].payload.assign(16, 0);
+    writeU16(&frames[0].payload[0], static_cast<std::uint16_t>(width));
+    writeU16(&frames[0].payload[2], static_cast<std::uint16_t>(height));
+    writeU16(&frames[0].payload[4], 500);
+    writeU32(&frames[0].payload[8], static_cast<std::uint32_t>(pixels.size()));
+    writeU32(&frames[0].payload[12], imageCrc);
+    for (std::size_t offset = 0; offset < pixels.size(); offset += 65532) {
+        std::size_t size = std::min<std::size_t>(65532, pixels.size() - offset);
+        Frame chunk;
+        chunk.code = kImageChunk;
+        chunk.sequence = 9;
+        chunk.payload.resize(4 + size);
+        writeU32(chunk.payload.data(), static_cast<std::uint32_t>(offset));
+        std::memcpy(chunk.payload.data() + 4, pixels.data() + offset, size);
+        frames.push_back(chunk);
+    }
+    // Through the decoder, as the driver gets them (it fills in each frame's checked CRC).
+    std::vector<std::uint8_t> stream;
+    for (const auto& f : frames) {
+        auto bytes = encodeFrame(f);
+        stream.insert(stream.end(), bytes.begin(), bytes.end());
+    }
+    FrameDecoder decoder;
+    decoder.feed(stream.data(), stream.size());
+    std::vector<Frame> decoded;
+    while (auto f = decoder.next()) decoded.push_back(*f);
+    return decoded;
+}
+
+TEST(ReaderProtocol, ImageAssemblerChecksGeometryOrderAndTheImageCrc) {
+    const int width = 420, height = 400;  // two full chunks and part of a third
+    std::vector<std::uint8_t> pixels(static_cast<std::size_t>(width) * height);
+    for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<std::uint8_t>(i * 7 + i / 301);
+    const std::uint32_t rightCrc = crc32(pixels.data(), pixels.size());
+
+    auto frames = captureAnswer(pixels, width, height, rightCrc);
+    ASSERT_EQ(frames.size(), 4u);
+    ImageAssembler assembler(frames[0], width, height);
+    for (std::size_t i = 1; i < frames.size(); ++i) {
+        EXPECT_FALSE(assembler.complete());
+        assembler.add(FrameView::of(frames[i]));
+    }
+    ASSERT_TRUE(assembler.complete());
+    EXPECT_EQ(assembler.take().pixels, pixels);
+
+    // Every frame intact, but the image is not the one the device announced.
+    auto wrong = captureAnswer(pixels, width, height, rightCrc ^ 1);
+    ImageAssembler mismatched(wrong[0], width, height);
+    for (std::size_t i = 1; i < wrong.size(); ++i) mismatched.add(FrameView::of(wrong[i]));
+    try {
+        mismatched.take();
+        FAIL() << "a wrong image CRC was accepted";
+    } catch (const std::runtime_error& e) {
+        EXPECT_STREQ(e.what(), "the image failed its checksum");
+    }
+
+    ImageAssembler outOfOrder(frames[0], width, height);
+    EXPECT_THROW(outOfOrder.add(FrameView::of(frames[2])), std::runtime_error);
+    ImageAssembler early(frames[0], width, height);
+    early.add(FrameView::of(frames[1]));
+    EXPECT_THROW(early.take(), std::runtime_error);
+    EXPECT_THROW(ImageAssembler(frames[0], height, width), std::runtime_error);  // not this sensor's size
 }
 
 TEST(ReaderProtocol, VersionsCompareNumerically) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "image/grey_image.h"
+
 namespace fpb::reader {
 
 constexpr std::uint8_t kMagic0 = 0x46;  // 'F'
@@ -55,9 +57,26 @@ struct Frame {
     std::uint16_t sequence = 0;
     std::uint16_t status = 0;
     std::vector<std::uint8_t> payload;
+    std::uint32_t crc = 0;  ///< the frame's CRC-32 as received (decoded frames: checked)
+};
+
+/// A decoded frame whose payload stays in the decoder: valid until the decoder's next call.
+struct FrameView {
+    std::uint8_t code = 0;
+    std::uint16_t sequence = 0;
+    std::uint16_t status = 0;
+    const std::uint8_t* payload = nullptr;
+    std::size_t payloadSize = 0;
+    std::uint32_t crc = 0;
+    Frame copy() const;
+    static FrameView of(const Frame& frame);
 };
 
 std::uint32_t crc32(const std::uint8_t* data, std::size_t size, std::uint32_t crc = 0);
+/// CRC-32 of A then B from the CRC-32s of A and of B (B `lengthB` bytes long), without the bytes.
+std::uint32_t crc32Combine(std::uint32_t crcA, std::uint32_t crcB, std::size_t lengthB);
+/// CRC-32 of B from the CRC-32 of A then B and the CRC-32 of A (the inverse of crc32Combine).
+std::uint32_t crc32OfTail(std::uint32_t crcWhole, std::uint32_t crcHead, std::size_t lengthTail);
 std::vector<std::uint8_t> encodeFrame(const Frame& frame);
 
 /// Cuts frames out of the IN byte stream. Never throws on bad input: corrupt bytes are skipped
@@ -65,21 +84,47 @@ std::vector<std::uint8_t> encodeFrame(const Frame& frame);
 class FrameDecoder {
 public:
     void feed(const std::uint8_t* data, std::size_t size);
+    /// Room for `size` more bytes of the stream, for a USB transfer to write into directly (no
+    /// copy); valid until the next call; then appended() with the bytes actually written.
+    std::uint8_t* appendSpace(std::size_t size);
+    void appended(std::size_t size);
     /// The next complete, valid frame, if any.
     std::optional<Frame> next();
+    /// The same without copying the payload out (image chunks).
+    std::optional<FrameView> nextView();
     void clear();
-    std::size_t bufferedBytes() const { return buffer_.size() - start_; }
+    std::size_t bufferedBytes() const { return end_ - start_; }
     /// How many bytes were discarded while resynchronising, and why (the last reason).
     std::size_t discardedBytes() const { return discarded_; }
     const std::string& lastProblem() const { return lastProblem_; }
 
 private:
     void discard(std::size_t count, const char* why);
-    std::vector<std::uint8_t> buffer_;
+    std::vector<std::uint8_t> buffer_;  ///< the unread stream is [start_, end_); the rest is room
     std::size_t start_ = 0;
+    std::size_t end_ = 0;
     std::size_t discarded_ = 0;
     std::string lastProblem_;
     bool resynchronising_ = false;
+};
+
+/// Puts a CAPTURE answer's image together (reader-protocol.md, 3.2): the header frame's geometry
+/// against the sensor's, then the chunks in order, then the image CRC. The pixels' CRCs come out
+/// of the frame CRCs the decoder already checked, so the pixels are read once, not twice.
+/// Throws std::runtime_error saying what was wrong.
+class ImageAssembler {
+public:
+    ImageAssembler(const Frame& header, int sensorWidth, int sensorHeight);
+    void add(const FrameView& chunk);
+    bool complete() const { return received_ == image_.pixels.size(); }
+    /// The whole image, once its CRC matches the header's.
+    GreyImage take();
+
+private:
+    GreyImage image_;
+    std::size_t received_ = 0;
+    std::uint32_t expectedCrc_ = 0;
+    std::uint32_t crc_ = 0;
 };
 
 /// GET_INFO payload, decoded.

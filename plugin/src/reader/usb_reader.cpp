@@ -75,7 +75,7 @@ UsbReader::UsbReader(libusb_context* context, libusb_device* device, ReaderTimeo
 UsbReader::UsbReader(libusb_device* device, ReaderTimeouts timeouts) : UsbReader(nullptr, false, device, timeouts) {}
 
 UsbReader::UsbReader(libusb_context* context, bool pipelined, libusb_device* device, ReaderTimeouts timeouts)
-    : context_(context), pipelined_(pipelined), id_(readerId(device)), timeouts_(timeouts), inBuffer_(kInTransferSize) {
+    : context_(context), pipelined_(pipelined), id_(readerId(device)), timeouts_(timeouts) {
     int rc = libusb_open(device, &handle_);
     if (rc == LIBUSB_ERROR_ACCESS)
         throw ReaderError(kErrorNoPermission, "no permission to open the fingerprint reader " + id_ + ": " + kUdevRuleHint);
@@ -158,11 +158,15 @@ void UsbReader::send(std::uint8_t command, std::uint16_t sequence, const std::ve
 }
 
 Frame UsbReader::receive(std::uint16_t sequence, std::chrono::milliseconds timeout) {
+    return receiveView(sequence, timeout).copy();
+}
+
+FrameView UsbReader::receiveView(std::uint16_t sequence, std::chrono::milliseconds timeout) {
     std::size_t discardedBefore = decoder_.discardedBytes();
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-        while (auto frame = decoder_.next()) {
-            if (frame->sequence == sequence) return std::move(*frame);
+        while (auto frame = decoder_.nextView()) {
+            if (frame->sequence == sequence) return *frame;
             ++resyncs_;  // a stale frame from an earlier, abandoned command: drop it
         }
         if (decoder_.discardedBytes() != discardedBefore && decoder_.bufferedBytes() == 0) {
@@ -175,10 +179,10 @@ Frame UsbReader::receive(std::uint16_t sequence, std::chrono::milliseconds timeo
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         auto slice = std::max(std::chrono::milliseconds(1), std::min(left, kCancelCheck));
         int got = 0;
-        int rc = libusb_bulk_transfer(handle_, kEndpointResponses, inBuffer_.data(), static_cast<int>(inBuffer_.size()),
-                                      &got, static_cast<unsigned>(slice.count()));
+        int rc = libusb_bulk_transfer(handle_, kEndpointResponses, decoder_.appendSpace(kInTransferSize),
+                                      static_cast<int>(kInTransferSize), &got, static_cast<unsigned>(slice.count()));
         if (rc == LIBUSB_ERROR_TIMEOUT && std::chrono::steady_clock::now() < deadline) {
-            decoder_.feed(inBuffer_.data(), static_cast<std::size_t>(got));
+            decoder_.appended(static_cast<std::size_t>(got));
             continue;
         }
         absorbResponse(rc, got);
@@ -186,6 +190,7 @@ Frame UsbReader::receive(std::uint16_t sequence, std::chrono::milliseconds timeo
 }
 
 void UsbReader::absorbResponse(int rc, int got) {
+    // The transfer wrote into the decoder's room; an error throws its bytes away.
     if (rc == LIBUSB_ERROR_PIPE) libusb_clear_halt(handle_, kEndpointResponses);
     if (rc == LIBUSB_ERROR_TIMEOUT && decoder_.bufferedBytes() > 0) {
         ++resyncs_;
@@ -194,7 +199,7 @@ void UsbReader::absorbResponse(int rc, int got) {
                                               " bytes, then nothing); the driver resynchronised, repeat the action");
     }
     if (rc != 0) fail(rc, "a response");
-    decoder_.feed(inBuffer_.data(), static_cast<std::size_t>(got));
+    decoder_.appended(static_cast<std::size_t>(got));
 }
 
 void UsbReader::exchange(std::uint8_t command, std::uint16_t sequence, const std::vector<std::uint8_t>& payload,
@@ -208,12 +213,12 @@ void UsbReader::exchange(std::uint8_t command, std::uint16_t sequence, const std
     // A whole number of max-size packets, so a full last packet from the device always fits.
     std::size_t packets = (std::max(responseBytes, kMaxPacket) + kMaxPacket - 1) / kMaxPacket;
     std::size_t inSize = std::min(kMaxPrefetch, packets * kMaxPacket);
-    if (inBuffer_.size() < inSize) inBuffer_.resize(inSize);
     TransferPtr in(libusb_alloc_transfer(0)), out(libusb_alloc_transfer(0));
     if (!in || !out) throw ReaderError(kErrorGeneric, "out of memory for USB transfers on reader " + id_);
     int inDone = 0, outDone = 0;
-    libusb_fill_bulk_transfer(in.get(), handle_, kEndpointResponses, inBuffer_.data(), static_cast<int>(inSize), markDone,
-                              &inDone, static_cast<unsigned>(inTimeout.count()));
+    // The answer lands straight in the decoder's buffer: no copy before the frames are cut out.
+    libusb_fill_bulk_transfer(in.get(), handle_, kEndpointResponses, decoder_.appendSpace(inSize),
+                              static_cast<int>(inSize), markDone, &inDone, static_cast<unsigned>(inTimeout.count()));
     libusb_fill_bulk_transfer(out.get(), handle_, kEndpointCommands, bytes.data(), static_cast<int>(bytes.size()),
                               markDone, &outDone, static_cast<unsigned>(timeouts_.command.count()));
     // The response's transfer first: the device's answer then goes out as soon as it is ready,
@@ -236,7 +241,7 @@ void UsbReader::exchange(std::uint8_t command, std::uint16_t sequence, const std
     waitFor(context_, in.get(), inDone, cancellable ? &cancelled_ : nullptr);
     rc = transferResult(in.get());
     if (cancellable && in->status == LIBUSB_TRANSFER_CANCELLED && cancelled_) {
-        decoder_.feed(inBuffer_.data(), static_cast<std::size_t>(in->actual_length));
+        decoder_.appended(static_cast<std::size_t>(in->actual_length));
         throw ReaderError(kErrorCancelled, "cancelled");
     }
     // Part of the answer came before the time ran out: receive() waits for the rest with its own timeouts.
@@ -252,13 +257,13 @@ void UsbReader::recoverAfterProtocolError() {
         send(kReset, seq, {});
         for (int i = 0; i < 8; ++i) {
             int got = 0;
-            int rc = libusb_bulk_transfer(handle_, kEndpointResponses, inBuffer_.data(),
-                                          static_cast<int>(inBuffer_.size()), &got, 200);
+            int rc = libusb_bulk_transfer(handle_, kEndpointResponses, decoder_.appendSpace(kInTransferSize),
+                                          static_cast<int>(kInTransferSize), &got, 200);
             if (rc == LIBUSB_ERROR_PIPE) libusb_clear_halt(handle_, kEndpointResponses);
             if (rc != 0) break;
-            decoder_.feed(inBuffer_.data(), static_cast<std::size_t>(got));
+            decoder_.appended(static_cast<std::size_t>(got));
             bool sawReset = false;
-            while (auto f = decoder_.next())
+            while (auto f = decoder_.nextView())
                 if (f->sequence == seq) sawReset = true;
             if (sawReset) break;
         }
@@ -373,37 +378,34 @@ std::optional<GreyImage> UsbReader::captureImage(const std::vector<std::uint8_t>
         if (header.status == kStatusCancelled) throw ReaderError(kErrorCancelled, "cancelled");
         if (header.status != kStatusOk)
             throw ReaderError(kErrorProtocol, std::string("the reader refused to capture: ") + deviceStatusName(header.status));
-        if (header.payload.size() < 16) throw ReaderError(kErrorProtocol, "the capture header from " + id_ + " is too short");
-        int width = readU16(&header.payload[0]);
-        int height = readU16(&header.payload[2]);
-        int dpi = readU16(&header.payload[4]);
-        std::uint32_t total = readU32(&header.payload[8]);
-        std::uint32_t imageCrc = readU32(&header.payload[12]);
-        if (width != identity_.sensorWidth || height != identity_.sensorHeight ||
-            total != static_cast<std::uint32_t>(width) * static_cast<std::uint32_t>(height))
-            throw ReaderError(kErrorProtocol, "the reader " + id_ + " announced a " + std::to_string(width) + "x" +
-                                                  std::to_string(height) + " image that does not match its sensor");
-        GreyImage image(width, height, dpi, 0);
-        std::uint32_t received = 0;
-        while (received < total) {
+        auto broken = [&](const std::exception& e) {
+            return ReaderError(kErrorProtocol, "the image from the reader " + id_ + " is unusable: " + e.what() +
+                                                   "; press again");
+        };
+        std::optional<ImageAssembler> image;
+        try {
+            image.emplace(header, identity_.sensorWidth, identity_.sensorHeight);
+        } catch (const std::runtime_error& e) {
+            throw broken(e);
+        }
+        while (!image->complete()) {
             checkCancelled();
-            Frame chunk = receive(seq, timeouts_.imageTransfer);
+            FrameView chunk = receiveView(seq, timeouts_.imageTransfer);
             if (chunk.code != kImageChunk)
                 throw ReaderError(kErrorProtocol, "the reader " + id_ + " interrupted an image with code " +
                                                       std::to_string(chunk.code));
             if (chunk.status == kStatusCancelled) throw ReaderError(kErrorCancelled, "cancelled");
-            if (chunk.payload.size() < 4) throw ReaderError(kErrorProtocol, "an image chunk from " + id_ + " is too short");
-            std::uint32_t offset = readU32(chunk.payload.data());
-            std::size_t bytes = chunk.payload.size() - 4;
-            if (offset != received || offset + bytes > total)
-                throw ReaderError(kErrorProtocol, "the reader " + id_ + " sent image bytes out of order (offset " +
-                                                      std::to_string(offset) + ", expected " + std::to_string(received) + ")");
-            std::memcpy(image.pixels.data() + offset, chunk.payload.data() + 4, bytes);
-            received += static_cast<std::uint32_t>(bytes);
+            try {
+                image->add(chunk);
+            } catch (const std::runtime_error& e) {
+                throw broken(e);
+            }
         }
-        if (crc32(image.pixels.data(), image.pixels.size()) != imageCrc)
-            throw ReaderError(kErrorProtocol, "the image from " + id_ + " failed its checksum; press again");
-        return image;
+        try {
+            return image->take();
+        } catch (const std::runtime_error& e) {
+            throw broken(e);
+        }
     } catch (const ReaderError& e) {
         if (e.status() == kErrorCancelled) {
             // Tell the device, then throw away what it still sends.

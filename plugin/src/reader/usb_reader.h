@@ -91,9 +91,11 @@ private:
                   std::size_t responseBytes, std::chrono::milliseconds inTimeout, bool cancellable = false);
     /// CAPTURE with `payload` (empty: now; u16: the wait); nullopt when the device saw no finger.
     std::optional<GreyImage> captureImage(const std::vector<std::uint8_t>& payload, std::chrono::milliseconds answerTimeout);
-    /// What receive() does with the result of one IN transfer of `got` bytes into inBuffer_.
+    /// What receive() does with the result of one IN transfer of `got` bytes into the decoder's room.
     void absorbResponse(int rc, int got);
     Frame receive(std::uint16_t sequence, std::chrono::milliseconds timeout);
+    /// The same without copying the payload: valid until the next use of the decoder.
+    FrameView receiveView(std::uint16_t sequence, std::chrono::milliseconds timeout);
     [[noreturn]] void fail(int libusbError, const char* during);
     void recoverAfterProtocolError();
     void checkCancelled();
@@ -108,7 +110,6 @@ private:
     std::mutex eventMutex_;
     std::uint16_t sequence_ = 0;
     FrameDecoder decoder_;
-    std::vector<std::uint8_t> inBuffer_;
     std::atomic<bool> cancelled_{false};
     std::atomic<bool> unplugged_{false};
     std::size_t resyncs_ = 0;

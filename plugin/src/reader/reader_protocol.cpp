@@ -61,8 +61,8 @@ ImageAssembler::ImageAssembler(const Frame& header, int sensorWidth, int sensorH
     expectedCrc_ = readU32(&header.payload[12]);
     if (width != sensorWidth || height != sensorHeight ||
         total != static_cast<std::uint32_t>(width) * static_cast<std::uint32_t>(height))
-        throw std::runtime_error("it announced a " + std::to_string(width) + "x" + std::to_string(height) +
-                                 " image that does not match its sensor");
+        throw std::runtime_error("a " + std::to_string(width) + "x" + std::to_string(height) +
+                                 " image was announced, which does not match the sensor");
     image_ = GreyImage(width, height, dpi, 0);
 }
 
@@ -71,7 +71,7 @@ void ImageAssembler::add(const FrameView& chunk) {
     std::uint32_t offset = readU32(chunk.payload);
     std::size_t bytes = chunk.payloadSize - 4;
     if (offset != received_ || bytes > image_.pixels.size() - received_)
-        throw std::runtime_error("it sent image bytes out of order (offset " + std::to_string(offset) + ", expected " +
+        throw std::runtime_error("image bytes out of order (offset " + std::to_string(offset) + ", expected " +
                                  std::to_string(received_) + ")");
     std::memcpy(image_.pixels.data() + offset, chunk.payload + 4, bytes);
     // The pixels' CRC from the frame's: the frame's first 16 bytes (header and offset) are known.

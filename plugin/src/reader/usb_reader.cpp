@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 
 namespace fpb::reader {
@@ -378,33 +377,22 @@ std::optional<GreyImage> UsbReader::captureImage(const std::vector<std::uint8_t>
         if (header.status == kStatusCancelled) throw ReaderError(kErrorCancelled, "cancelled");
         if (header.status != kStatusOk)
             throw ReaderError(kErrorProtocol, std::string("the reader refused to capture: ") + deviceStatusName(header.status));
-        auto broken = [&](const std::exception& e) {
-            return ReaderError(kErrorProtocol, "the image from the reader " + id_ + " is unusable: " + e.what() +
-                                                   "; press again");
-        };
-        std::optional<ImageAssembler> image;
         try {
-            image.emplace(header, identity_.sensorWidth, identity_.sensorHeight);
-        } catch (const std::runtime_error& e) {
-            throw broken(e);
-        }
-        while (!image->complete()) {
-            checkCancelled();
-            FrameView chunk = receiveView(seq, timeouts_.imageTransfer);
-            if (chunk.code != kImageChunk)
-                throw ReaderError(kErrorProtocol, "the reader " + id_ + " interrupted an image with code " +
-                                                      std::to_string(chunk.code));
-            if (chunk.status == kStatusCancelled) throw ReaderError(kErrorCancelled, "cancelled");
-            try {
-                image->add(chunk);
-            } catch (const std::runtime_error& e) {
-                throw broken(e);
+            ImageAssembler image(header, identity_.sensorWidth, identity_.sensorHeight);
+            while (!image.complete()) {
+                checkCancelled();
+                FrameView chunk = receiveView(seq, timeouts_.imageTransfer);
+                if (chunk.code != kImageChunk)
+                    throw ReaderError(kErrorProtocol, "the reader " + id_ + " interrupted an image with code " +
+                                                          std::to_string(chunk.code));
+                if (chunk.status == kStatusCancelled) throw ReaderError(kErrorCancelled, "cancelled");
+                image.add(chunk);
             }
-        }
-        try {
-            return image->take();
-        } catch (const std::runtime_error& e) {
-            throw broken(e);
+            return image.take();
+        } catch (const ReaderError&) {
+            throw;
+        } catch (const std::runtime_error& e) {  // what the assembler found wrong
+            throw ReaderError(kErrorProtocol, "the reader " + id_ + " sent an unusable image (" + e.what() + "); press again");
         }
     } catch (const ReaderError& e) {
         if (e.status() == kErrorCancelled) {

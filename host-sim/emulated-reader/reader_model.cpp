@@ -56,10 +56,7 @@ void ReaderModel::release(UMockdevIoctlData* urb) {
 void ReaderModel::appendFrame(std::uint8_t code, std::uint16_t sequence, std::uint16_t status,
                               const std::uint8_t* prefix, std::size_t prefixSize, const std::uint8_t* body,
                               std::size_t bodySize, std::uint32_t bodyCrc) {
-    if (responsesRead_ == responses_.size()) {
-        responses_.clear();
-        responsesRead_ = 0;
-    }
+    if (responsesRead_ == responses_.size()) dropOutput();  // all sent: start the queue afresh
     // The frame is appended straight to the IN queue (no temporary copies of the payload).
     const std::size_t at = responses_.size();
     const std::size_t length = prefixSize + bodySize;
@@ -150,16 +147,14 @@ void ReaderModel::handleCommand(const std::uint8_t* p, std::size_t n) {
             (void)payload;
             return respond(0x85, seq, 0, {});
         case 0x06:
-            responses_.clear();
-            responsesRead_ = 0;
+            endImageInFlight();
             if (waitingCapture_) {
                 respond(0x83, waitingCapture_->sequence, 6, std::vector<std::uint8_t>(16, 0));
                 waitingCapture_.reset();
             }
             return respond(0x86, seq, 0, {});
         case 0x07:
-            responses_.clear();
-            responsesRead_ = 0;
+            dropOutput();
             waitingCapture_.reset();
             return respond(0x87, seq, 0, {});
         default:
@@ -190,12 +185,35 @@ void ReaderModel::sendImage(std::uint16_t seq) {
     }
     put32(header, 12, imageCrc);
     respond(0x83, seq, 0, header);
+    imageChunkStarts_.clear();
     for (std::uint32_t offset = 0, i = 0; offset < total; offset += kChunk, ++i) {
         std::uint32_t size = std::min<std::uint32_t>(kChunk, total - offset);
         std::uint8_t prefix[4];
         for (int b = 0; b < 4; ++b) prefix[b] = static_cast<std::uint8_t>(offset >> (8 * b));
+        imageChunkStarts_.push_back(responses_.size());
         appendFrame(0x90, seq, 0, prefix, 4, sensor_.pixels.data() + offset, size, chunkCrcs[i]);
     }
+    imageEnd_ = responses_.size();
+    imageSequence_ = seq;
+}
+
+void ReaderModel::dropOutput() {
+    responses_.clear();
+    responsesRead_ = 0;
+    imageChunkStarts_.clear();
+}
+
+void ReaderModel::endImageInFlight() {
+    // Section 3.2: a CANCEL between chunks ends the capture. The chunk on the wire is finished;
+    // the chunks not begun are dropped for a final 0x90 frame of status CANCELLED.
+    auto notBegun = std::find_if(imageChunkStarts_.begin(), imageChunkStarts_.end(),
+                                 [&](std::size_t start) { return start >= responsesRead_; });
+    if (notBegun == imageChunkStarts_.end() || imageEnd_ > responses_.size()) return;
+    std::vector<std::uint8_t> after(responses_.begin() + static_cast<std::ptrdiff_t>(imageEnd_), responses_.end());
+    responses_.resize(*notBegun);
+    imageChunkStarts_.clear();
+    appendFrame(0x90, imageSequence_, 6, nullptr, 0, nullptr, 0, 0);
+    responses_.insert(responses_.end(), after.begin(), after.end());
 }
 
 void ReaderModel::pushEvent(std::uint8_t type) {
@@ -309,8 +327,7 @@ void ReaderModel::unplugNow() {
     for (auto& u : pendingInterrupt_) complete(std::move(u), -ESHUTDOWN, 0);
     pendingBulkIn_.clear();
     pendingInterrupt_.clear();
-    responses_.clear();
-    responsesRead_ = 0;
+    dropOutput();
     events_.clear();
     waitingCapture_.reset();
 }
@@ -435,8 +452,7 @@ void ReaderModel::replugged() {
     fingerUpAt_.reset();
     listeningSince_.reset();
     waitingCapture_.reset();
-    responses_.clear();
-    responsesRead_ = 0;
+    dropOutput();
     events_.clear();
     completed_.clear();
     for (auto* urb : inFlight_) umockdev_ioctl_data_unref(urb);
@@ -501,10 +517,7 @@ bool ReaderModel::inTransferWaiting(bool andCaptureWaiting) {
 
 void ReaderModel::queueRawResponse(std::size_t bytes, std::uint8_t fill) {
     std::lock_guard lock(mutex_);
-    if (responsesRead_ == responses_.size()) {
-        responses_.clear();
-        responsesRead_ = 0;
-    }
+    if (responsesRead_ == responses_.size()) dropOutput();  // all sent: start the queue afresh
     responses_.insert(responses_.end(), bytes, fill);
     responsesReadyAt_ = Clock::now();
 }

@@ -66,6 +66,10 @@ private:
                      std::size_t prefixSize, const std::uint8_t* body, std::size_t bodySize, std::uint32_t bodyCrc);
     /// The CAPTURE answer for what is on the sensor: the header frame, then the chunks.
     void sendImage(std::uint16_t sequence);
+    /// CANCEL during an image's answer: ends it after the chunk on the wire.
+    void endImageInFlight();
+    /// Drops everything queued on the IN endpoint (RESET, unplug).
+    void dropOutput();
     void pushEvent(std::uint8_t type);
     void progress();
     void complete(Urb urb, int status, int actualLength);
@@ -85,6 +89,10 @@ private:
     GreyImage sensor_;
     std::vector<std::uint8_t> responses_;  ///< bytes queued on the IN endpoint, from responsesRead_ on
     std::size_t responsesRead_ = 0;
+    /// Where the last image's chunk frames start in responses_, and where they end (for CANCEL).
+    std::vector<std::size_t> imageChunkStarts_;
+    std::size_t imageEnd_ = 0;
+    std::uint16_t imageSequence_ = 0;
     Clock::time_point responsesReadyAt_{};
     std::deque<std::array<std::uint8_t, 8>> events_;
     std::uint8_t eventCounter_ = 0;

@@ -498,9 +498,9 @@ TEST_F(EmulatedUsb, UnplugWhileACaptureWaitsForTheTouchIsReportedWithinASecond) 
     EXPECT_LT(std::chrono::steady_clock::now() - unplugged, 1s);
 }
 
-// The device side of the rule "only CANCEL and RESET while a capture waits", through raw libusb
-// on a second handle: the driver serialises its own commands and never tries.
-TEST_F(EmulatedUsb, TheReaderAnswersBusyWhileACaptureWaits) {
+// The device side of the rules on CANCEL and BUSY (reader-protocol.md 3.2), through raw libusb on
+// a handle of its own: the driver serialises its own commands and never tries these.
+TEST_F(EmulatedUsb, TheReaderAnswersBusyWhileACaptureWaitsAndEndsACancelledImageAsSpecified) {
     bed_->addReader(ReaderConfig{}, nullptr);
     libusb_context* context = nullptr;
     ASSERT_EQ(libusb_init(&context), 0);
@@ -541,6 +541,33 @@ TEST_F(EmulatedUsb, TheReaderAnswersBusyWhileACaptureWaits) {
     EXPECT_EQ(ended.status, fpb::reader::kStatusCancelled);
     command(fpb::reader::kCapture, 5, {0x00, 0x00});
     EXPECT_EQ(answer().status, fpb::reader::kStatusBadLength);
+
+    // Section 3.2: a CANCEL between chunks ends the capture after the chunk on the wire, with a
+    // final 0x90 frame of status CANCELLED, then the CANCEL's own answer.
+    bed_->fingerDown(0, patternImage(388, 374, 15));
+    command(fpb::reader::kCapture, 6, {});
+    std::vector<std::uint8_t> stream(1000);
+    int got = 0;
+    ASSERT_EQ(libusb_bulk_transfer(handle, 0x82, stream.data(), 1000, &got, 1000), 0);
+    ASSERT_EQ(got, 1000);  // the header frame and the start of the first chunk
+    command(fpb::reader::kCancel, 7, {});
+    std::vector<std::uint8_t> rest(256 * 1024);
+    ASSERT_EQ(libusb_bulk_transfer(handle, 0x82, rest.data(), static_cast<int>(rest.size()), &got, 1000), 0);
+    stream.insert(stream.end(), rest.begin(), rest.begin() + got);
+    fpb::reader::FrameDecoder decoder;
+    decoder.feed(stream.data(), stream.size());
+    std::vector<fpb::reader::Frame> frames;
+    while (auto f = decoder.next()) frames.push_back(*f);
+    ASSERT_EQ(frames.size(), 4u);
+    EXPECT_EQ(frames[0].code, fpb::reader::kCapture | fpb::reader::kResponseFlag);
+    EXPECT_EQ(frames[1].code, fpb::reader::kImageChunk);  // the chunk that was on the wire, whole
+    EXPECT_EQ(frames[1].payload.size(), 4u + 65532u);
+    EXPECT_EQ(frames[2].code, fpb::reader::kImageChunk);
+    EXPECT_EQ(frames[2].sequence, 6);
+    EXPECT_EQ(frames[2].status, fpb::reader::kStatusCancelled);
+    EXPECT_EQ(frames[3].code, fpb::reader::kCancel | fpb::reader::kResponseFlag);
+    EXPECT_EQ(frames[3].sequence, 7);
+    EXPECT_EQ(decoder.discardedBytes(), 0u);
     libusb_close(handle);
     libusb_exit(context);
 }

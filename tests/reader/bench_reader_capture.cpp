@@ -11,6 +11,7 @@
 #include <memory>
 #include <thread>
 
+#include "capture_answer.h"
 #include "emulated_reader.h"
 #include "reader/usb_reader.h"
 
@@ -91,6 +92,32 @@ int rawRead(libusb_device_handle* handle, std::vector<std::uint8_t>& buffer, int
     return received;
 }
 
+// The raw reads' own handle on the emulated reader, in a libusb context of its own (see below).
+struct RawHandle {
+    libusb_context* context = nullptr;
+    libusb_device_handle* handle = nullptr;
+    RawHandle() {
+        libusb_init(&context);
+        if (libusb_device* device = fpb::emulation::findEmulatedDevice(context)) {
+            if (libusb_open(device, &handle) != 0) handle = nullptr;
+            libusb_unref_device(device);
+        }
+        if (handle != nullptr && libusb_claim_interface(handle, 0) != 0) {
+            libusb_close(handle);
+            handle = nullptr;
+        }
+    }
+    ~RawHandle() {
+        if (handle) {
+            libusb_release_interface(handle, 0);
+            libusb_close(handle);
+        }
+        libusb_exit(context);
+    }
+    RawHandle(const RawHandle&) = delete;
+    RawHandle& operator=(const RawHandle&) = delete;
+};
+
 // The ratio, measured robustly on a shared machine: every iteration does the raw read (the
 // baseline, exactly as BM_RawBulkReadSameBytes) and then a capture, one right after the other,
 // so both see the same load; the counters are the medians over the iterations and their ratio.
@@ -106,26 +133,15 @@ int rawRead(libusb_device_handle* handle, std::vector<std::uint8_t>& buffer, int
 // context and reaps each one that polls ready, and umockdev's device files always poll ready, so
 // with both handles in one context each side would also pay an empty reap on the other's file.
 void BM_CaptureVsRawPaired(benchmark::State& state) {
-    world();  // the testbed exists before the context (or the context sees no device)
-    libusb_context* rawContext = nullptr;
-    libusb_init(&rawContext);
+    world();  // the testbed exists before the contexts (or they see no device)
+    RawHandle raw;
     libusb_context* sequentialContext = nullptr;
     libusb_init(&sequentialContext);
     libusb_device* sequentialDevice = fpb::emulation::findEmulatedDevice(sequentialContext);
-    libusb_device_handle* handle = nullptr;
-    if (libusb_device* rawDevice = fpb::emulation::findEmulatedDevice(rawContext)) {
-        if (libusb_open(rawDevice, &handle) != 0) handle = nullptr;
-        libusb_unref_device(rawDevice);
-    }
-    if (handle == nullptr || libusb_claim_interface(handle, 0) != 0) {
+    if (raw.handle == nullptr || sequentialDevice == nullptr) {
         state.SkipWithError("cannot open the emulated reader");
-        if (handle) libusb_close(handle);
-        libusb_exit(rawContext);
-        if (sequentialDevice) libusb_unref_device(sequentialDevice);
-        libusb_exit(sequentialContext);
-        return;
-    }
-    {
+    } else {
+        libusb_device_handle* handle = raw.handle;
         fpb::reader::UsbReader reader(world().context, world().device);
         fpb::reader::UsbReader sequentialReader(sequentialDevice);
         const int total = 388 * 374;
@@ -173,10 +189,7 @@ void BM_CaptureVsRawPaired(benchmark::State& state) {
         state.counters["raw_changing_ms"] = median(rawChanging);
         state.counters["command_out_ms"] = median(commandOut);
     }
-    libusb_release_interface(handle, 0);
-    libusb_close(handle);
-    libusb_exit(rawContext);
-    libusb_unref_device(sequentialDevice);
+    if (sequentialDevice) libusb_unref_device(sequentialDevice);
     libusb_exit(sequentialContext);
 }
 
@@ -195,20 +208,13 @@ void BM_CaptureVsRawPaired(benchmark::State& state) {
 void BM_TouchToImageVsRawPaired(benchmark::State& state) {
     using Clock = std::chrono::steady_clock;
     world();
-    libusb_context* rawContext = nullptr;
-    libusb_init(&rawContext);
-    libusb_device_handle* handle = nullptr;
-    if (libusb_device* rawDevice = fpb::emulation::findEmulatedDevice(rawContext)) {
-        if (libusb_open(rawDevice, &handle) != 0) handle = nullptr;
-        libusb_unref_device(rawDevice);
-    }
-    if (handle == nullptr || libusb_claim_interface(handle, 0) != 0) {
+    RawHandle raw;
+    if (raw.handle == nullptr) {
         state.SkipWithError("cannot open the emulated reader");
-        if (handle) libusb_close(handle);
-        libusb_exit(rawContext);
         return;
     }
     {
+        libusb_device_handle* handle = raw.handle;
         fpb::reader::UsbReader reader(world().context, world().device);
         const int total = 388 * 374;
         fpb::GreyImage finger(388, 374, 500);
@@ -267,9 +273,6 @@ void BM_TouchToImageVsRawPaired(benchmark::State& state) {
         state.counters["ratio"] = median(raw) > 0 ? median(touch) / median(raw) : 0;
         world().bed->fingerDown(0, finger);  // as the other benchmarks expect (the same pattern)
     }
-    libusb_release_interface(handle, 0);
-    libusb_close(handle);
-    libusb_exit(rawContext);
 }
 
 // The host's CPU work in a capture without USB: cutting the answer (header and chunk frames, as
@@ -281,28 +284,7 @@ void BM_CaptureAnswerDecodeOnly(benchmark::State& state) {
     const std::size_t total = static_cast<std::size_t>(width) * height;
     std::vector<std::uint8_t> pixels(total);
     for (std::size_t i = 0; i < total; ++i) pixels[i] = static_cast<std::uint8_t>(i * 31);
-    std::vector<std::uint8_t> stream;
-    Frame header;
-    header.code = kCapture | kResponseFlag;
-    header.sequence = 7;
-    header.payload.assign(16, 0);
-    writeU16(&header.payload[0], width);
-    writeU16(&header.payload[2], height);
-    writeU32(&header.payload[8], static_cast<std::uint32_t>(total));
-    writeU32(&header.payload[12], crc32(pixels.data(), total));
-    auto bytes = encodeFrame(header);
-    stream.insert(stream.end(), bytes.begin(), bytes.end());
-    for (std::size_t offset = 0; offset < total; offset += 65532) {
-        std::size_t size = std::min<std::size_t>(65532, total - offset);
-        Frame chunk;
-        chunk.code = kImageChunk;
-        chunk.sequence = 7;
-        chunk.payload.resize(4 + size);
-        writeU32(chunk.payload.data(), static_cast<std::uint32_t>(offset));
-        std::memcpy(chunk.payload.data() + 4, pixels.data() + offset, size);
-        bytes = encodeFrame(chunk);
-        stream.insert(stream.end(), bytes.begin(), bytes.end());
-    }
+    auto stream = test_support::encodeCaptureAnswer(pixels, width, height, 7, crc32(pixels.data(), total));
     FrameDecoder decoder;
     for (auto _ : state) {
         decoder.feed(stream.data(), stream.size());

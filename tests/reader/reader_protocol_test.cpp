@@ -7,6 +7,7 @@
 
 #include <zlib.h>
 
+#include "capture_answer.h"
 #include "reader/reader_protocol.h"
 
 using namespace fpb::reader;
@@ -111,33 +112,10 @@ TEST(ReaderProtocol, CrcOfAPartComesOutOfTheWholesAndTheOthers) {
     }
 }
 
-/// A CAPTURE answer as reader-protocol.md 3.2 describes it: the header frame, then the chunk frames.
+/// A CAPTURE answer through the decoder, as the driver gets it (each frame's checked CRC filled in).
 std::vector<Frame> captureAnswer(const std::vector<std::uint8_t>& pixels, int width, int height,
                                  std::uint32_t imageCrc) {
-    std::vector<Frame> frames(1);
-    frames[0].code = kCapture | kResponseFlag;
-    frames[0].payload.assign(16, 0);
-    writeU16(&frames[0].payload[0], static_cast<std::uint16_t>(width));
-    writeU16(&frames[0].payload[2], static_cast<std::uint16_t>(height));
-    writeU16(&frames[0].payload[4], 500);
-    writeU32(&frames[0].payload[8], static_cast<std::uint32_t>(pixels.size()));
-    writeU32(&frames[0].payload[12], imageCrc);
-    for (std::size_t offset = 0; offset < pixels.size(); offset += 65532) {
-        std::size_t size = std::min<std::size_t>(65532, pixels.size() - offset);
-        Frame chunk;
-        chunk.code = kImageChunk;
-        chunk.sequence = 9;
-        chunk.payload.resize(4 + size);
-        writeU32(chunk.payload.data(), static_cast<std::uint32_t>(offset));
-        std::memcpy(chunk.payload.data() + 4, pixels.data() + offset, size);
-        frames.push_back(chunk);
-    }
-    // Through the decoder, as the driver gets them (it fills in each frame's checked CRC).
-    std::vector<std::uint8_t> stream;
-    for (const auto& f : frames) {
-        auto bytes = encodeFrame(f);
-        stream.insert(stream.end(), bytes.begin(), bytes.end());
-    }
+    auto stream = test_support::encodeCaptureAnswer(pixels, width, height, 9, imageCrc);
     FrameDecoder decoder;
     decoder.feed(stream.data(), stream.size());
     std::vector<Frame> decoded;
